@@ -1,0 +1,85 @@
+"""The app factory: one Bolt app wired to its database, policy, clock and Slack client.
+
+Nothing is global: tests build as many apps as they like, each against its own
+Slack stand-in and database.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from sqlalchemy.orm import Session, sessionmaker
+
+from commands import card_actions, errors, events, incident_command, views
+from commands.gateway import WebClientGateway
+from commands.services import Services
+from workflows.clock import Clock
+from workflows.policy import Policy
+from workflows.provisioning import Provisioner
+
+WEB_API_TIMEOUT_SECONDS = 10
+LISTENER_THREADS = 16
+
+
+def slack_client(token: str, api_url: str) -> WebClient:
+    """A WebClient that rides out what Slack documents: 429s, 5xx and dropped connections."""
+    return WebClient(
+        token=token,
+        base_url=api_url,
+        timeout=WEB_API_TIMEOUT_SECONDS,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class Firebreak:
+    app: App
+    services: Services
+
+
+def create_app(
+    *,
+    client: WebClient,
+    signing_secret: str | None,
+    sessions: sessionmaker[Session],
+    policy: Policy,
+    clock: Clock,
+    executor: Executor | None = None,
+) -> Firebreak:
+    """Build the Bolt app. ``signing_secret`` may be None only in Socket Mode."""
+    gateway = WebClientGateway(client, policy)
+    services = Services(
+        sessions=sessions,
+        policy=policy,
+        clock=clock,
+        gateway=gateway,
+        provisioner=Provisioner(sessions, gateway, policy, clock),
+    )
+    app = App(
+        client=client,
+        signing_secret=signing_secret,
+        request_verification_enabled=signing_secret is not None,
+        # Slow work runs after ack() on these threads; the HTTP answer does not wait for it.
+        process_before_response=False,
+        listener_executor=executor or ThreadPoolExecutor(max_workers=LISTENER_THREADS),
+        logger=logging.getLogger("firebreak.bolt"),
+    )
+    errors.register(app)
+    incident_command.register(app, services)
+    card_actions.register(app, services)
+    views.register(app, services)
+    events.register(app, services)
+    return Firebreak(app=app, services=services)

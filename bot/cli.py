@@ -1,0 +1,187 @@
+"""``firebreak``: serve the bot, manage the database schema, check the policy file."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.app import create_app, slack_client
+from bot.scheduler import start_scheduler
+from bot.server import make_server, wsgi_application
+from bot.settings import Settings
+from storage import schema
+from storage.database import create_database_engine, create_session_factory
+from workflows.clock import SystemClock
+from workflows.policy import PolicyError, load_policy
+
+log = logging.getLogger("firebreak")
+
+EXIT_CONFIG = 2
+
+
+class CommandFailed(Exception):
+    """A command cannot go on; the message says what to do about it."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 0
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        print(f"firebreak: bad environment setting:\n{error}", file=sys.stderr)
+        return EXIT_CONFIG
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        result: int = args.run(settings, args)
+    except CommandFailed as error:
+        print(f"firebreak: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="firebreak",
+        description="Self-hosted Slack incident-response bot. Settings come from the "
+        "environment: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN, SLACK_API_URL, "
+        "DATABASE_URL, FIREBREAK_CONFIG, PORT.",
+    )
+    commands = parser.add_subparsers(title="commands")
+
+    serve = commands.add_parser(
+        "serve", help="run the bot (HTTP, or Socket Mode with SLACK_APP_TOKEN)"
+    )
+    serve.set_defaults(run=_serve)
+
+    db = commands.add_parser("db", help="database schema")
+    db_commands = db.add_subparsers(title="db commands", required=True)
+    upgrade = db_commands.add_parser("upgrade", help="apply every pending migration")
+    upgrade.set_defaults(run=_db_upgrade)
+    status = db_commands.add_parser(
+        "status", help="show the schema version and whether it is current"
+    )
+    status.set_defaults(run=_db_status)
+
+    config = commands.add_parser("config", help="the policy file")
+    config_commands = config.add_subparsers(title="config commands", required=True)
+    check = config_commands.add_parser("check", help="validate a policy file and print the result")
+    check.add_argument("path", nargs="?", type=Path, help="defaults to FIREBREAK_CONFIG")
+    check.set_defaults(run=_config_check)
+    return parser
+
+
+def _engine(settings: Settings) -> Engine:
+    return create_database_engine(settings.database_url)
+
+
+def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
+    engine = _engine(settings)
+    try:
+        schema.upgrade(engine)
+        print(f"database schema is at {schema.schema_state(engine).current} (latest)")
+    except SQLAlchemyError as error:
+        raise CommandFailed(f"could not upgrade the database: {error}") from error
+    return 0
+
+
+def _db_status(settings: Settings, _args: argparse.Namespace) -> int:
+    state = schema.schema_state(_engine(settings))
+    if state.up_to_date:
+        print(f"database schema is at {state.current} (latest)")
+        return 0
+    print(
+        f"database schema is at {state.current or 'nothing'}; latest is {state.head}: "
+        "run `firebreak db upgrade`"
+    )
+    return 1
+
+
+def _config_check(settings: Settings, args: argparse.Namespace) -> int:
+    path = args.path or settings.firebreak_config
+    try:
+        policy = load_policy(path)
+    except PolicyError as error:
+        raise CommandFailed(str(error)) from error
+    print(f"{path or 'built-in defaults'}: OK")
+    print(policy.model_dump_json(indent=2))
+    return 0
+
+
+def _serve(settings: Settings, _args: argparse.Namespace) -> int:
+    missing = settings.missing_for_serve()
+    if missing:
+        raise CommandFailed(
+            "cannot start without "
+            + " and ".join(missing)
+            + ". See README: 'Create the Slack app'."
+        )
+    try:
+        policy = load_policy(settings.firebreak_config)
+    except PolicyError as error:
+        raise CommandFailed(str(error)) from error
+    engine = _engine(settings)
+    _ensure_schema(settings, engine)
+    assert settings.slack_bot_token is not None
+    client = slack_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    secret = settings.slack_signing_secret
+    firebreak = create_app(
+        client=client,
+        signing_secret=secret.get_secret_value() if secret else None,
+        sessions=create_session_factory(engine),
+        policy=policy,
+        clock=SystemClock(),
+    )
+    scheduler = start_scheduler(firebreak.services.provisioner)
+    try:
+        if settings.slack_app_token is not None:
+            log.info("starting in Socket Mode")
+            handler = SocketModeHandler(firebreak.app, settings.slack_app_token.get_secret_value())
+            handler.start()  # type: ignore[no-untyped-call]  # slack_bolt leaves start() unannotated
+        else:
+            server = make_server(
+                wsgi_application(firebreak.app, engine), settings.host, settings.port
+            )
+            log.info("listening on http://%s:%s/slack/events", settings.host, settings.port)
+            server.run()
+    except KeyboardInterrupt:
+        log.info("stopping")
+    finally:
+        scheduler.shutdown(wait=False)
+    return 0
+
+
+def _ensure_schema(settings: Settings, engine: Engine) -> None:
+    """Migrate the embedded SQLite file on its own; refuse a shared database that lags."""
+    try:
+        state = schema.schema_state(engine)
+        if state.up_to_date:
+            return
+        if settings.uses_embedded_database:
+            log.info("migrating the embedded database from %s to %s", state.current, state.head)
+            schema.upgrade(engine)
+            return
+    except SQLAlchemyError as error:
+        raise CommandFailed(f"cannot reach the database at DATABASE_URL: {error}") from error
+    raise CommandFailed(
+        f"the database schema is at {state.current or 'nothing (empty database)'}, "
+        f"but this Firebreak needs {state.head}. Run `firebreak db upgrade` first."
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

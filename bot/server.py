@@ -1,0 +1,64 @@
+"""HTTP mode: Slack's requests on ``POST /slack/events``, health on ``GET /healthz``.
+
+Bolt's WSGI adapter handles Slack; waitress (a threaded, production WSGI server)
+serves it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
+from waitress.server import create_server
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from waitress.server import BaseWSGIServer, MultiSocketServer
+
+SLACK_EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+# Slack's largest payloads (a view submission with a big modal) stay well under this.
+MAX_REQUEST_BODY = 1024 * 1024
+
+
+def wsgi_application(app: App, engine: Engine) -> WSGIApplication:
+    slack = SlackRequestHandler(app, path=SLACK_EVENTS_PATH)
+
+    def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
+            return _health(engine, start_response)
+        return slack(environ, start_response)
+
+    return application
+
+
+def _health(engine: Engine, start_response: StartResponse) -> Iterable[bytes]:
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        status, body = "200 OK", {"status": "ok", "database": "ok"}
+    except SQLAlchemyError:
+        status, body = "503 Service Unavailable", {"status": "degraded", "database": "unreachable"}
+    payload = json.dumps(body).encode()
+    start_response(
+        status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]
+    )
+    return [payload]
+
+
+def make_server(
+    application: WSGIApplication, host: str, port: int, threads: int = 8
+) -> BaseWSGIServer | MultiSocketServer:
+    return create_server(
+        application,
+        host=host,
+        port=port,
+        threads=threads,
+        max_request_body_size=MAX_REQUEST_BODY,
+        ident="firebreak",
+    )

@@ -1,0 +1,202 @@
+"""The incident's summary card, its topic, and the lines posted about it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from commands import ids
+from commands.text import channel_link, escape, mention, slack_date, truncate
+from workflows.policy import Policy
+from workflows.snapshots import IncidentSnapshot, StateChange, TimelineEntry
+
+Block = dict[str, Any]
+
+MAX_TOPIC = 250
+
+
+def _plain(text: str, limit: int = 75) -> dict[str, Any]:
+    return {"type": "plain_text", "text": truncate(text, limit), "emoji": True}
+
+
+def _option(value: str, text: str, description: str = "") -> dict[str, Any]:
+    option: dict[str, Any] = {"text": _plain(text), "value": value}
+    if description:
+        option["description"] = _plain(description)
+    return option
+
+
+def severity_option(policy: Policy, key: str) -> dict[str, Any]:
+    severity = policy.severity(key)
+    return _option(severity.key, severity.label, severity.description)
+
+
+def card_blocks(incident: IncidentSnapshot, policy: Policy) -> list[Block]:
+    """Reference, title, facts and the controls that change them."""
+    blocks: list[Block] = [
+        {
+            "type": "header",
+            "block_id": ids.card_block_id(incident.id, "header"),
+            "text": _plain(f"{incident.reference} · {incident.title}", 150),
+        },
+        {
+            "type": "section",
+            "block_id": ids.card_block_id(incident.id, "facts"),
+            "fields": [
+                {"type": "mrkdwn", "text": f"*Severity*\n{_severity_text(incident)}"},
+                {"type": "mrkdwn", "text": f"*Status*\n{escape(incident.status_label)}"},
+                {"type": "mrkdwn", "text": f"*Domain*\n{escape(incident.domain_label)}"},
+                {"type": "mrkdwn", "text": f"*Owner*\n{mention(incident.owner)}"},
+                {"type": "mrkdwn", "text": f"*Declared by*\n{mention(incident.declared_by)}"},
+                {"type": "mrkdwn", "text": f"*Declared*\n{slack_date(incident.declared_at)}"},
+            ],
+        },
+    ]
+    if incident.description:
+        blocks.append(
+            {
+                "type": "section",
+                "block_id": ids.card_block_id(incident.id, "description"),
+                "text": {"type": "mrkdwn", "text": truncate(escape(incident.description), 3000)},
+            }
+        )
+    if incident.restricted:
+        blocks.append(
+            {
+                "type": "context",
+                "block_id": ids.card_block_id(incident.id, "restricted"),
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": ":lock: Restricted incident: details stay in this private channel.",
+                    }
+                ],
+            }
+        )
+    blocks.append(_controls(incident, policy))
+    blocks.append(_status_buttons(incident, policy))
+    blocks.append(
+        {
+            "type": "context",
+            "block_id": ids.card_block_id(incident.id, "updated"),
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": f"Last change {slack_date(incident.updated_at)}"
+                    " · `/incident help` for commands",
+                }
+            ],
+        }
+    )
+    return blocks
+
+
+def _severity_text(incident: IncidentSnapshot) -> str:
+    label = f"*{escape(incident.severity_label)}*"
+    if incident.severity_description:
+        return f"{label} — {escape(incident.severity_description)}"
+    return label
+
+
+def _controls(incident: IncidentSnapshot, policy: Policy) -> Block:
+    severity_select: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": ids.SEVERITY_SELECT,
+        "placeholder": _plain("Set severity"),
+        "options": [_option(s.key, s.label, s.description) for s in policy.severities],
+    }
+    if incident.severity in {s.key for s in policy.severities}:
+        severity_select["initial_option"] = severity_option(policy, incident.severity)
+    owner_select: dict[str, Any] = {
+        "type": "users_select",
+        "action_id": ids.OWNER_SELECT,
+        "placeholder": _plain("Assign owner"),
+    }
+    if incident.owner:
+        owner_select["initial_user"] = incident.owner
+    return {
+        "type": "actions",
+        "block_id": ids.card_block_id(incident.id, "controls"),
+        "elements": [severity_select, owner_select],
+    }
+
+
+def _status_buttons(incident: IncidentSnapshot, policy: Policy) -> Block:
+    """One button per lifecycle step except the current one; closing is its own flow."""
+    steps = [s for s in policy.statuses if s.stamps != "closed"]
+    keys = [s.key for s in steps]
+    following = keys.index(incident.status) + 1 if incident.status in keys else 0
+    elements: list[dict[str, Any]] = []
+    for position, step in enumerate(steps):
+        if step.key == incident.status:
+            continue
+        button: dict[str, Any] = {
+            "type": "button",
+            "action_id": f"{ids.STATUS_BUTTON}.{step.key}",
+            "text": _plain(step.label),
+            "value": step.key,
+        }
+        if position == following:
+            button["style"] = "primary"
+        elements.append(button)
+    elements.append(
+        {
+            "type": "button",
+            "action_id": ids.ADD_NOTE_BUTTON,
+            "text": _plain("Add note"),
+            "value": "note",
+        }
+    )
+    return {
+        "type": "actions",
+        "block_id": ids.card_block_id(incident.id, "status"),
+        "elements": elements[:25],
+    }
+
+
+def card_fallback_text(incident: IncidentSnapshot) -> str:
+    """Notification text for the card, shown where blocks are not."""
+    state = f"{incident.severity_label} · {incident.status_label}"
+    return escape(f"{incident.reference} · {state}: {incident.title}")
+
+
+def topic_text(incident: IncidentSnapshot) -> str:
+    owner = f"Owner <@{incident.owner}>" if incident.owner else "No owner yet"
+    topic = f"{incident.reference} · {incident.severity_label} · {incident.status_label} · {owner}"
+    return truncate(topic, MAX_TOPIC)
+
+
+def announcement(incident: IncidentSnapshot) -> tuple[str, list[Block]]:
+    """One line for the broadcast channel; a restricted incident shows no details."""
+    if incident.restricted:
+        text = (
+            f":lock: A restricted incident, {incident.reference}, was declared by "
+            f"{mention(incident.declared_by)}. Details are shared with its members only."
+        )
+    else:
+        text = (
+            f":rotating_light: {incident.reference} declared "
+            f"({escape(incident.severity_label)}, {escape(incident.domain_label)}): "
+            f"*{escape(truncate(incident.title, 150))}* in "
+            f"{channel_link(incident.channel_id, '#' + (incident.channel_name or ''))} "
+            f"by {mention(incident.declared_by)}"
+        )
+    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+
+
+def confirmation(incident: IncidentSnapshot) -> str:
+    where = channel_link(incident.channel_id, f"#{incident.channel_name}")
+    return f":white_check_mark: {incident.reference} declared. Join the response in {where}."
+
+
+def change_line(change: StateChange) -> str:
+    who = mention(change.actor)
+    if change.field == "owner":
+        return f"{who} made {mention(change.after)} the owner."
+    return (
+        f"{who} changed {change.field} from *{escape(change.before_label or '—')}* "
+        f"to *{escape(change.after_label)}*."
+    )
+
+
+def note_line(entry: TimelineEntry) -> str:
+    return f":memo: Note from {mention(entry.actor)}: {escape(truncate(entry.text, 2900))}"

@@ -1,0 +1,65 @@
+"""Ephemeral answers: usage, errors, the timeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from commands.text import escape, mention, slack_date, truncate
+from workflows.snapshots import TimelineEntry
+
+USAGE = "\n".join(
+    [
+        "*Firebreak* — `/incident` commands:",
+        "• `/incident declare <title>` — declare an incident and open its channel.",
+        "   Options: `--sev <SEV1…>`, `--domain <domain>`, `--private`. "
+        "Example: `/incident declare --sev 2 Counterfeit listings spike in Home & Garden`",
+        "• `/incident declare` — open the declare form (title, description, domain, severity, "
+        "restricted).",
+        "In an incident channel:",
+        "• `/incident note <text>` — add a note to the timeline.",
+        "• `/incident status` — show the incident's card.",
+        "• `/incident timeline` — show the timeline so far.",
+        "• `/incident help` — this text.",
+    ]
+)
+
+# A section holds 3000 characters; stay a little under for the "earlier" line.
+_TIMELINE_BUDGET = 2800
+
+
+def usage(problem: str | None = None) -> str:
+    return f":warning: {problem}\n\n{USAGE}" if problem else USAGE
+
+
+def timeline_text(reference: str, entries: list[TimelineEntry]) -> str:
+    """The newest events that fit one message section, oldest first."""
+    header = f"*Timeline of {reference}*"
+    lines: list[str] = []
+    used = len(header)
+    for entry in reversed(entries):
+        line = _timeline_line(entry)
+        if used + len(line) + 1 > _TIMELINE_BUDGET:
+            break
+        lines.append(line)
+        used += len(line) + 1
+    lines.reverse()
+    hidden = len(entries) - len(lines)
+    if hidden:
+        lines.insert(0, f"_{hidden} earlier event(s) not shown_")
+    return "\n".join([header, *lines])
+
+
+def _timeline_line(entry: TimelineEntry) -> str:
+    when = slack_date(entry.occurred_at, "{date_short} {time}")
+    who = mention(entry.actor) if entry.actor else "Firebreak"
+    if entry.kind == "owner_changed":
+        what = f"made {mention(str(entry.data.get('after')))} the owner"
+    elif entry.kind == "note":
+        what = f"noted: {escape(truncate(entry.text, 500))}"
+    else:
+        what = escape(truncate(entry.text, 500))
+    return f"• {when} · {who} {what}"
+
+
+def section(text: str) -> list[dict[str, Any]]:
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 3000)}}]

@@ -1,0 +1,121 @@
+"""Modals: declaring an incident, adding a note."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from commands import ids
+from commands.blocks.card import _option, _plain, severity_option
+from workflows.incidents import MAX_DESCRIPTION, MAX_NOTE, MAX_TITLE
+from workflows.policy import Policy
+
+View = dict[str, Any]
+
+
+def _input(
+    block_id: str, label: str, element: dict[str, Any], *, optional: bool = False
+) -> dict[str, Any]:
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": _plain(label, 2000),
+        "element": element,
+        "optional": optional,
+    }
+
+
+def declare_modal(policy: Policy, *, title: str = "", origin: dict[str, str] | None = None) -> View:
+    """The declare form; ``origin`` (channel, response_url) rides along to confirm afterwards."""
+    title_input: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": ids.TITLE_FIELD,
+        "max_length": MAX_TITLE,
+        "placeholder": _plain("What is happening, in a few words", 150),
+    }
+    if title:
+        title_input["initial_value"] = title[:MAX_TITLE]
+    return {
+        "type": "modal",
+        "callback_id": ids.DECLARE_MODAL,
+        "private_metadata": json.dumps(origin or {}),
+        "title": _plain("Declare an incident", 24),
+        "submit": _plain("Declare", 24),
+        "close": _plain("Cancel", 24),
+        "blocks": [
+            _input(ids.TITLE_FIELD, "Title", title_input),
+            _input(
+                ids.DESCRIPTION_FIELD,
+                "Description",
+                {
+                    "type": "plain_text_input",
+                    "action_id": ids.DESCRIPTION_FIELD,
+                    "multiline": True,
+                    "max_length": MAX_DESCRIPTION,
+                    "placeholder": _plain("What do we know so far? Who reported it?", 150),
+                },
+                optional=True,
+            ),
+            _input(
+                ids.DOMAIN_FIELD,
+                "Domain",
+                {
+                    "type": "static_select",
+                    "action_id": ids.DOMAIN_FIELD,
+                    "options": [_option(d.key, d.label) for d in policy.domains],
+                    "initial_option": _option(
+                        policy.default_domain, policy.domain(policy.default_domain).label
+                    ),
+                },
+            ),
+            _input(
+                ids.SEVERITY_FIELD,
+                "Severity",
+                {
+                    "type": "static_select",
+                    "action_id": ids.SEVERITY_FIELD,
+                    "options": [_option(s.key, s.label, s.description) for s in policy.severities],
+                    "initial_option": severity_option(policy, policy.default_severity),
+                },
+            ),
+            _input(
+                ids.RESTRICTED_FIELD,
+                "Visibility",
+                {
+                    "type": "checkboxes",
+                    "action_id": ids.RESTRICTED_FIELD,
+                    "options": [
+                        _option(
+                            "restricted",
+                            "Restricted (private channel)",
+                            "Details stay with the people invited",
+                        )
+                    ],
+                },
+                optional=True,
+            ),
+        ],
+    }
+
+
+def note_modal(incident_id: int, reference: str) -> View:
+    return {
+        "type": "modal",
+        "callback_id": ids.NOTE_MODAL,
+        "private_metadata": json.dumps({"incident_id": incident_id}),
+        "title": _plain(f"Note on {reference}", 24),
+        "submit": _plain("Add note", 24),
+        "close": _plain("Cancel", 24),
+        "blocks": [
+            _input(
+                ids.NOTE_FIELD,
+                "Note",
+                {
+                    "type": "plain_text_input",
+                    "action_id": ids.NOTE_FIELD,
+                    "multiline": True,
+                    "max_length": MAX_NOTE,
+                },
+            )
+        ],
+    }

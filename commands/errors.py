@@ -1,0 +1,94 @@
+"""The one place where a failure becomes a message for the user.
+
+Before the request is acknowledged the answer goes in the HTTP response (an
+ephemeral message, or field errors in a modal); afterwards it is sent privately.
+Unexpected errors are logged with a short reference the user can quote.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.exc import DBAPIError
+
+from commands.blocks.messages import section, usage
+from commands.parsing import UsageError
+from commands.replies import tell_privately
+from workflows.errors import IncidentError, InvalidInput, StorageUnavailable
+from workflows.gateway import SlackFailure
+
+log = logging.getLogger(__name__)
+
+MAX_FIELD_ERROR = 150
+
+
+def describe(error: Exception) -> str:
+    if isinstance(error, UsageError):
+        return usage(str(error))
+    if isinstance(error, IncidentError):
+        return f":warning: {error}"
+    if isinstance(error, SlackFailure):
+        return (
+            f":warning: Saved, but Slack did not take the update ({error.error}). "
+            "The card catches up with the next change."
+        )
+    if isinstance(error, SlackApiError):
+        code = error.response.get("error", "unknown_error")
+        return f":warning: Slack refused that ({code}). Please try again."
+    if isinstance(error, SlackClientError):
+        return ":warning: Slack could not be reached. Please try again in a moment."
+    if isinstance(error, (DBAPIError, StorageUnavailable)):
+        return (
+            ":warning: Couldn't save: Firebreak's database is unavailable. "
+            "Nothing was changed; please try again in a minute."
+        )
+    reference = uuid.uuid4().hex[:8]
+    log.error("unexpected error, reference %s", reference, exc_info=error)
+    return (
+        f":warning: Something went wrong on Firebreak's side (reference `{reference}`). "
+        "Please try again; if it keeps happening, give your Firebreak admin that reference."
+    )
+
+
+def register(app: App) -> None:
+    @app.error
+    def on_error(
+        error: Exception, body: dict[str, Any], response: BoltResponse | None, client: WebClient
+    ) -> BoltResponse | None:
+        if not isinstance(error, (IncidentError, UsageError)):
+            log.warning("listener failed: %s: %s", type(error).__name__, error)
+        message = describe(error)
+        if response is None:  # Already acknowledged: the HTTP response has gone.
+            tell_privately(client, body, message)
+            return None
+        if body.get("type") == "view_submission":
+            return _json(
+                {"response_action": "errors", "errors": _field_errors(body, error, message)}
+            )
+        if body.get("type") == "block_actions":
+            # Slack ignores a body in the response to a click; say it privately.
+            tell_privately(client, body, message)
+            return BoltResponse(status=200, body="")
+        return _json({"response_type": "ephemeral", "text": message, "blocks": section(message)})
+
+
+def _field_errors(body: dict[str, Any], error: Exception, message: str) -> dict[str, str]:
+    inputs = [
+        b["block_id"] for b in body.get("view", {}).get("blocks", []) if b.get("type") == "input"
+    ]
+    field = error.field if isinstance(error, InvalidInput) else None
+    target = field if field is not None and field in inputs else (inputs[0] if inputs else "")
+    text = message.removeprefix(":warning: ")
+    return {target: text if len(text) <= MAX_FIELD_ERROR else text[: MAX_FIELD_ERROR - 1] + "…"}
+
+
+def _json(payload: dict[str, Any]) -> BoltResponse:
+    return BoltResponse(
+        status=200, body=json.dumps(payload), headers={"content-type": "application/json"}
+    )

@@ -1,0 +1,149 @@
+"""``SlackGateway`` over slack_sdk's WebClient: renders Block Kit, maps Slack errors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.webhook import WebhookClient
+
+from commands.blocks.card import (
+    announcement,
+    card_blocks,
+    card_fallback_text,
+    change_line,
+    confirmation,
+    note_line,
+    topic_text,
+)
+from commands.blocks.messages import section
+from workflows.gateway import ChannelNameTaken, SlackFailure
+from workflows.policy import Policy
+from workflows.snapshots import IncidentSnapshot, StateChange, TimelineEntry
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Errors that mean the thing asked for is already so.
+_ALREADY_DONE = {"already_in_channel", "already_pinned"}
+
+
+class WebClientGateway:
+    def __init__(self, client: WebClient, policy: Policy) -> None:
+        self._client = client
+        self._policy = policy
+
+    def create_channel(self, name: str, *, private: bool) -> str:
+        try:
+            response = self._client.conversations_create(name=name, is_private=private)
+        except SlackApiError as error:
+            if _code(error) == "name_taken":
+                raise ChannelNameTaken(name) from error
+            raise _failure("conversations.create", error) from error
+        except SlackClientError as error:
+            raise _failure("conversations.create", error) from error
+        return str(response["channel"]["id"])
+
+    def invite(self, channel_id: str, user_ids: Sequence[str]) -> None:
+        if user_ids:
+            self._call(
+                "conversations.invite",
+                lambda: self._client.conversations_invite(channel=channel_id, users=list(user_ids)),
+            )
+
+    def post_card(self, incident: IncidentSnapshot) -> str:
+        response = self._call(
+            "chat.postMessage",
+            lambda: self._client.chat_postMessage(
+                channel=_channel(incident),
+                text=card_fallback_text(incident),
+                blocks=card_blocks(incident, self._policy),
+            ),
+        )
+        return str(response["ts"])
+
+    def update_card(self, incident: IncidentSnapshot) -> None:
+        if incident.card_ts is None:
+            return
+        self._call(
+            "chat.update",
+            lambda: self._client.chat_update(
+                channel=_channel(incident),
+                ts=str(incident.card_ts),
+                text=card_fallback_text(incident),
+                blocks=card_blocks(incident, self._policy),
+            ),
+        )
+
+    def pin(self, channel_id: str, ts: str) -> None:
+        self._call("pins.add", lambda: self._client.pins_add(channel=channel_id, timestamp=ts))
+
+    def set_topic(self, incident: IncidentSnapshot) -> None:
+        self._call(
+            "conversations.setTopic",
+            lambda: self._client.conversations_setTopic(
+                channel=_channel(incident), topic=topic_text(incident)
+            ),
+        )
+
+    def announce(self, channel_id: str, incident: IncidentSnapshot) -> str:
+        text, blocks = announcement(incident)
+        response = self._call(
+            "chat.postMessage",
+            lambda: self._client.chat_postMessage(channel=channel_id, text=text, blocks=blocks),
+        )
+        return str(response["ts"])
+
+    def confirm_declared(self, response_url: str, incident: IncidentSnapshot) -> None:
+        text = confirmation(incident)
+        webhook = WebhookClient(response_url, retry_handlers=self._client.retry_handlers)
+        try:
+            response = webhook.send(text=text, blocks=section(text), response_type="ephemeral")
+        except (SlackClientError, OSError) as error:
+            raise SlackFailure("response_url", str(error)) from error
+        if response.status_code != 200:
+            raise SlackFailure("response_url", f"HTTP {response.status_code}: {response.body}")
+
+    def post_change(self, incident: IncidentSnapshot, change: StateChange) -> None:
+        self._post_line(incident, change_line(change))
+
+    def post_note(self, incident: IncidentSnapshot, entry: TimelineEntry) -> None:
+        self._post_line(incident, note_line(entry))
+
+    def _post_line(self, incident: IncidentSnapshot, text: str) -> None:
+        self._call(
+            "chat.postMessage",
+            lambda: self._client.chat_postMessage(
+                channel=_channel(incident), text=text, blocks=section(text)
+            ),
+        )
+
+    def _call(self, operation: str, call: Callable[[], T]) -> T | Any:
+        """Run one Web API call; the client has already retried 429s, 5xx and resets."""
+        try:
+            return call()
+        except SlackApiError as error:
+            if _code(error) in _ALREADY_DONE:
+                return error.response
+            raise _failure(operation, error) from error
+        except (SlackClientError, OSError) as error:
+            raise _failure(operation, error) from error
+
+
+def _channel(incident: IncidentSnapshot) -> str:
+    if incident.channel_id is None:
+        raise SlackFailure("chat", f"{incident.reference} has no channel yet")
+    return incident.channel_id
+
+
+def _code(error: SlackApiError) -> str:
+    return str(error.response.get("error", "unknown_error"))
+
+
+def _failure(operation: str, error: Exception) -> SlackFailure:
+    detail = _code(error) if isinstance(error, SlackApiError) else type(error).__name__
+    return SlackFailure(operation, detail)

@@ -1,0 +1,33 @@
+"""Action, block and callback ids the Block Kit builders and listeners share."""
+
+from __future__ import annotations
+
+import re
+
+SEVERITY_SELECT = "incident_severity"
+OWNER_SELECT = "incident_owner"
+STATUS_BUTTON = "incident_status"
+ADD_NOTE_BUTTON = "incident_add_note"
+
+DECLARE_MODAL = "incident_declare"
+NOTE_MODAL = "incident_note"
+
+# Modal input blocks are named after the field they collect, so a validation
+# error about a field lands on its input.
+TITLE_FIELD = "title"
+DESCRIPTION_FIELD = "description"
+DOMAIN_FIELD = "domain"
+SEVERITY_FIELD = "severity"
+RESTRICTED_FIELD = "restricted"
+NOTE_FIELD = "note"
+
+_CARD_BLOCK = re.compile(r"^inc(\d+)\.")
+
+
+def card_block_id(incident_id: int, part: str) -> str:
+    return f"inc{incident_id}.{part}"
+
+
+def incident_from_block_id(block_id: str) -> int | None:
+    match = _CARD_BLOCK.match(block_id)
+    return int(match.group(1)) if match else None

@@ -1,0 +1,99 @@
+"""``/incident``: declare, note, status, timeline, help."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from commands import parsing
+from commands.blocks.card import card_blocks, card_fallback_text
+from commands.blocks.messages import section, timeline_text, usage
+from commands.blocks.modals import declare_modal
+from commands.replies import provisioning_problem, tell_privately
+from commands.services import Services
+from workflows import incidents
+from workflows.errors import NotAnIncidentChannel
+from workflows.publishing import publish_note
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, services: Services) -> None:
+    @app.command("/incident")
+    def incident_command(
+        ack: Ack, command: dict[str, Any], body: dict[str, Any], client: WebClient
+    ) -> None:
+        parsed = parsing.parse_incident_command(command.get("text", ""), services.policy)
+        match parsed:
+            case parsing.Help():
+                ack(text=usage(), blocks=section(usage()))
+            case parsing.OpenDeclareForm():
+                ack()
+                origin = {"channel": command["channel_id"], "response_url": command["response_url"]}
+                client.views_open(
+                    trigger_id=command["trigger_id"],
+                    view=declare_modal(services.policy, origin=origin),
+                )
+            case parsing.Declare():
+                declare(services, ack, client, body, parsed)
+            case parsing.Note(text=text):
+                incident_id = _incident_here(services, command, "note")
+                with services.sessions.begin() as session:
+                    entry = incidents.add_note(
+                        session, incident_id, text, command["user_id"], services.clock
+                    )
+                    current = incidents.load(session, incident_id, services.policy)
+                ack()
+                publish_note(services.gateway, current, entry)
+            case parsing.ShowStatus():
+                incident_id = _incident_here(services, command, "status")
+                with services.sessions() as session:
+                    current = incidents.load(session, incident_id, services.policy)
+                ack(text=card_fallback_text(current), blocks=card_blocks(current, services.policy))
+            case parsing.ShowTimeline():
+                incident_id = _incident_here(services, command, "timeline")
+                with services.sessions() as session:
+                    current = incidents.load(session, incident_id, services.policy)
+                    entries = incidents.timeline(session, incident_id)
+                text = timeline_text(current.reference, entries)
+                ack(text=text, blocks=section(text))
+
+
+def declare(
+    services: Services,
+    ack: Ack,
+    client: WebClient,
+    command: dict[str, Any],
+    parsed: parsing.Declare,
+) -> None:
+    """Commit the incident, ack, then build its Slack side after the ack."""
+    request = incidents.DeclareRequest(
+        title=parsed.title,
+        domain=parsed.domain,
+        severity=parsed.severity,
+        restricted=parsed.restricted,
+        declared_by=command["user_id"],
+        # The trigger is unique per invocation and repeated verbatim when Slack retries.
+        declare_key=f"slash:{command['trigger_id']}",
+        origin_channel_id=command["channel_id"],
+        confirmation_url=command.get("response_url"),
+    )
+    with services.sessions.begin() as session:
+        incident, created = incidents.declare(session, request, services.policy, services.clock)
+    ack()
+    if not created:
+        log.info("declare request for %s repeated; not declaring again", incident.reference)
+    problem = provisioning_problem(services.provisioner.provision(incident.id))
+    if problem:
+        tell_privately(client, command, problem)
+
+
+def _incident_here(services: Services, command: dict[str, Any], verb: str) -> int:
+    with services.sessions() as session:
+        incident_id = incidents.incident_in_channel(session, command["channel_id"])
+    if incident_id is None:
+        raise NotAnIncidentChannel(verb)
+    return incident_id

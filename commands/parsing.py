@@ -1,0 +1,153 @@
+"""Turning ``/incident`` text into typed commands, with a usage message for anything else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from workflows.incidents import MAX_TITLE
+from workflows.policy import Policy
+
+
+class UsageError(ValueError):
+    """The command text cannot be understood; the message says what was wrong."""
+
+
+@dataclass(frozen=True)
+class Declare:
+    title: str
+    severity: str
+    domain: str
+    restricted: bool
+
+
+@dataclass(frozen=True)
+class OpenDeclareForm:
+    pass
+
+
+@dataclass(frozen=True)
+class Note:
+    text: str
+
+
+@dataclass(frozen=True)
+class ShowStatus:
+    pass
+
+
+@dataclass(frozen=True)
+class ShowTimeline:
+    pass
+
+
+@dataclass(frozen=True)
+class Help:
+    pass
+
+
+IncidentCommand = Declare | OpenDeclareForm | Note | ShowStatus | ShowTimeline | Help
+
+_FLAGS_WITH_VALUE = {"--sev": "severity", "--severity": "severity", "--domain": "domain"}
+_BARE_FLAGS = {"--private": "restricted", "--restricted": "restricted"}
+
+
+def unescape(text: str) -> str:
+    """Slack sends ``&``, ``<`` and ``>`` HTML-escaped; Firebreak escapes again on output."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def parse_incident_command(text: str, policy: Policy) -> IncidentCommand:
+    words = unescape(text).split()
+    if not words:
+        return Help()
+    verb, rest = words[0].lower(), words[1:]
+    if verb in ("help", "-h", "--help"):
+        return Help()
+    if verb == "declare":
+        return _parse_declare(rest, policy)
+    if verb == "note":
+        if not rest:
+            raise UsageError(
+                "`/incident note` needs the note text: `/incident note <what happened>`."
+            )
+        return Note(" ".join(rest))
+    if verb in ("status", "card"):
+        return ShowStatus()
+    if verb == "timeline":
+        return ShowTimeline()
+    raise UsageError(f"I don't know `/incident {truncate_word(words[0])}`.")
+
+
+def truncate_word(word: str) -> str:
+    return word if len(word) <= 30 else word[:29] + "…"
+
+
+def _parse_declare(words: list[str], policy: Policy) -> Declare | OpenDeclareForm:
+    if not words:
+        return OpenDeclareForm()
+    options: dict[str, str] = {}
+    title_words: list[str] = []
+    index = 0
+    while index < len(words):
+        word = words[index]
+        name, _, inline = word.partition("=")
+        lowered = name.lower()
+        if lowered in _BARE_FLAGS:
+            options[_BARE_FLAGS[lowered]] = "yes"
+        elif lowered in _FLAGS_WITH_VALUE:
+            if inline:
+                value = inline
+            elif index + 1 < len(words):
+                index += 1
+                value = words[index]
+            else:
+                raise UsageError(
+                    f"`{name}` needs a value, e.g. `{name} {_example(lowered, policy)}`."
+                )
+            options[_FLAGS_WITH_VALUE[lowered]] = value
+        elif word.startswith("--") and len(word) > 2:
+            known = ", ".join(f"`{flag}`" for flag in [*_FLAGS_WITH_VALUE, *_BARE_FLAGS])
+            raise UsageError(f"Unknown option `{truncate_word(word)}`. Options are {known}.")
+        else:
+            title_words.append(word)
+        index += 1
+    title = " ".join(title_words)
+    if not title:
+        raise UsageError("The incident needs a title: `/incident declare <title>`.")
+    if len(title) > MAX_TITLE:
+        raise UsageError(
+            f"The title is {len(title)} characters; keep it to {MAX_TITLE} "
+            "and put the details in the description (use `/incident declare` for the form)."
+        )
+    return Declare(
+        title=title,
+        severity=_severity(options.get("severity"), policy),
+        domain=_domain(options.get("domain"), policy),
+        restricted="restricted" in options,
+    )
+
+
+def _severity(value: str | None, policy: Policy) -> str:
+    if value is None:
+        return policy.default_severity
+    found = policy.find_severity(value)
+    if found is None:
+        choices = ", ".join(s.label for s in policy.severities)
+        raise UsageError(f"Unknown severity `{truncate_word(value)}`. Choose one of {choices}.")
+    return found.key
+
+
+def _domain(value: str | None, policy: Policy) -> str:
+    if value is None:
+        return policy.default_domain
+    found = policy.find_domain(value)
+    if found is None:
+        choices = ", ".join(f"`{d.key}`" for d in policy.domains)
+        raise UsageError(f"Unknown domain `{truncate_word(value)}`. Choose one of {choices}.")
+    return found.key
+
+
+def _example(flag: str, policy: Policy) -> str:
+    if _FLAGS_WITH_VALUE[flag] == "severity":
+        return policy.severities[0].label
+    return policy.domains[0].key

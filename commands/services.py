@@ -1,0 +1,21 @@
+"""What listeners need, assembled once by the app factory and passed in explicitly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from workflows.clock import Clock
+from workflows.gateway import SlackGateway
+from workflows.policy import Policy
+from workflows.provisioning import Provisioner
+
+
+@dataclass(frozen=True)
+class Services:
+    sessions: sessionmaker[Session]
+    policy: Policy
+    clock: Clock
+    gateway: SlackGateway
+    provisioner: Provisioner

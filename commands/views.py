@@ -1,0 +1,92 @@
+"""Modal submissions: the declare form and the note form."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import ValidationError
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from commands import ids
+from commands.parsing import unescape
+from commands.replies import provisioning_problem, tell_privately
+from commands.services import Services
+from workflows import incidents
+from workflows.errors import InvalidInput
+from workflows.publishing import publish_note
+
+
+def register(app: App, services: Services) -> None:
+    @app.view(ids.DECLARE_MODAL)
+    def on_declare(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        values = _values(view)
+        origin = _metadata(view)
+        try:
+            request = incidents.DeclareRequest(
+                title=unescape(str(values.get(ids.TITLE_FIELD) or "")),
+                description=str(values.get(ids.DESCRIPTION_FIELD) or ""),
+                domain=str(values.get(ids.DOMAIN_FIELD) or services.policy.default_domain),
+                severity=str(values.get(ids.SEVERITY_FIELD) or services.policy.default_severity),
+                restricted=bool(values.get(ids.RESTRICTED_FIELD)),
+                declared_by=body["user"]["id"],
+                # One incident per modal, however many times it is submitted.
+                declare_key=f"view:{view['id']}",
+                origin_channel_id=origin.get("channel"),
+                confirmation_url=origin.get("response_url"),
+            )
+        except ValidationError as error:
+            raise _as_field_error(error) from error
+        with services.sessions.begin() as session:
+            incident, _ = incidents.declare(session, request, services.policy, services.clock)
+        ack()
+        problem = provisioning_problem(services.provisioner.provision(incident.id))
+        if problem:
+            tell_privately(client, body, problem)
+
+    @app.view(ids.NOTE_MODAL)
+    def on_note(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        incident_id = int(_metadata(view).get("incident_id", 0))
+        text = str(_values(view).get(ids.NOTE_FIELD) or "")
+        with services.sessions.begin() as session:
+            entry = incidents.add_note(
+                session, incident_id, text, body["user"]["id"], services.clock
+            )
+            current = incidents.load(session, incident_id, services.policy)
+        ack()
+        publish_note(services.gateway, current, entry)
+
+
+def _values(view: dict[str, Any]) -> dict[str, object]:
+    """Flatten ``state.values`` to one value per input block, whatever its element type."""
+    flat: dict[str, object] = {}
+    for block_id, actions in view.get("state", {}).get("values", {}).items():
+        for state in actions.values():
+            kind = state.get("type")
+            if kind == "static_select":
+                flat[block_id] = (state.get("selected_option") or {}).get("value")
+            elif kind == "checkboxes":
+                flat[block_id] = [o.get("value") for o in state.get("selected_options") or []]
+            elif kind == "users_select":
+                flat[block_id] = state.get("selected_user")
+            else:
+                flat[block_id] = state.get("value")
+    return flat
+
+
+def _metadata(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _as_field_error(error: ValidationError) -> InvalidInput:
+    first = error.errors()[0]
+    field = str(first["loc"][0]) if first["loc"] else ids.TITLE_FIELD
+    messages = {
+        ids.TITLE_FIELD: f"Give the incident a title of 1 to {incidents.MAX_TITLE} characters.",
+    }
+    return InvalidInput(messages.get(field, str(first["msg"])), field=field)

@@ -1,0 +1,128 @@
+"""The incident domain's tables.
+
+Names follow DESIGN.md: an incident, its role assignments (history kept) and
+its append-only timeline. Slack provisioning progress lives on the incident so
+that a declare interrupted by a Slack failure can be resumed step by step.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.types import UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a naming convention, so Alembic can alter constraints on SQLite."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+    }
+
+
+class Incident(Base):
+    """One incident. Its primary key is the number shown as ``INC-<id>``."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    domain: Mapped[str] = mapped_column(String(64))
+    severity: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(64))
+    restricted: Mapped[bool] = mapped_column(default=False)
+    due_at: Mapped[datetime | None]
+
+    declared_by: Mapped[str] = mapped_column(String(32))
+    declared_at: Mapped[datetime]
+    acknowledged_at: Mapped[datetime | None]
+    contained_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+    resolution_summary: Mapped[str | None] = mapped_column(Text)
+    root_cause: Mapped[str | None] = mapped_column(String(64))
+
+    # Idempotency: one declare request (a slash command's trigger or a modal's view id)
+    # makes at most one incident, however often Slack retries it or a user double-submits.
+    declare_key: Mapped[str] = mapped_column(String(255), unique=True)
+    origin_channel_id: Mapped[str | None] = mapped_column(String(32))
+
+    # Slack provisioning, resumable step by step.
+    channel_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    channel_name: Mapped[str | None] = mapped_column(String(80))
+    declarer_invited: Mapped[bool] = mapped_column(default=False)
+    card_ts: Mapped[str | None] = mapped_column(String(32))
+    card_pinned: Mapped[bool] = mapped_column(default=False)
+    topic_set: Mapped[bool] = mapped_column(default=False)
+    announcement_ts: Mapped[str | None] = mapped_column(String(32))
+    confirmation_url: Mapped[str | None] = mapped_column(Text)
+    provisioned_at: Mapped[datetime | None]
+    provision_attempts: Mapped[int] = mapped_column(default=0)
+    provision_error: Mapped[str | None] = mapped_column(Text)
+    provision_lease_until: Mapped[datetime | None]
+
+    roles: Mapped[list[RoleAssignment]] = relationship(
+        back_populates="incident", order_by="RoleAssignment.id"
+    )
+    events: Mapped[list[TimelineEvent]] = relationship(
+        back_populates="incident", order_by="TimelineEvent.id"
+    )
+
+    __table_args__ = (Index("ix_incidents_unprovisioned", "provisioned_at", "declared_at"),)
+
+    @property
+    def reference(self) -> str:
+        return f"INC-{self.id}"
+
+
+class RoleAssignment(Base):
+    """Who held a role on an incident, and when. Never overwritten: a reassignment ends the row."""
+
+    __tablename__ = "role_assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(32))
+    assigned_by: Mapped[str] = mapped_column(String(32))
+    assigned_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    ended_by: Mapped[str | None] = mapped_column(String(32))
+
+    incident: Mapped[Incident] = relationship(back_populates="roles")
+
+    __table_args__ = (Index("ix_role_assignments_current", "incident_id", "role", "ended_at"),)
+
+
+class TimelineEvent(Base):
+    """An append-only fact about an incident: every change of state writes one."""
+
+    __tablename__ = "timeline_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    occurred_at: Mapped[datetime]
+    actor: Mapped[str | None] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    incident: Mapped[Incident] = relationship(back_populates="events")
+
+    __table_args__ = (Index("ix_timeline_events_incident", "incident_id", "occurred_at"),)

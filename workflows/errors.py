@@ -1,0 +1,38 @@
+"""Errors the incident domain raises. Listeners turn them into ephemeral messages at one place.
+
+IncidentError                 a user-facing problem; ``str(error)`` is safe to show
+├── InvalidInput              bad command text or form value (``field`` names the input)
+├── IncidentNotFound          no incident with that reference
+└── NotAnIncidentChannel      a command that needs an incident channel was typed elsewhere
+StorageUnavailable            the database could not be reached; nothing was saved
+"""
+
+from __future__ import annotations
+
+
+class IncidentError(Exception):
+    """A problem the user can understand; the message is written for them."""
+
+
+class InvalidInput(IncidentError):
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class IncidentNotFound(IncidentError):
+    def __init__(self, incident_id: int) -> None:
+        super().__init__(f"There is no incident INC-{incident_id}.")
+        self.incident_id = incident_id
+
+
+class NotAnIncidentChannel(IncidentError):
+    def __init__(self, command: str) -> None:
+        super().__init__(
+            f"`/incident {command}` works inside an incident channel. "
+            "Run it in the incident's channel, or declare one with `/incident declare <title>`."
+        )
+
+
+class StorageUnavailable(Exception):
+    """The database could not be reached or refused the write; nothing was saved."""

@@ -1,0 +1,62 @@
+"""The port through which the domain asks Slack for things.
+
+Methods are named after what the incident needs, not after Web API methods, so
+Block Kit and the SDK stay in ``commands/``. Implementations translate every
+Slack failure into the two errors below; nothing from slack_sdk crosses this line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from workflows.snapshots import IncidentSnapshot, StateChange, TimelineEntry
+
+
+class SlackFailure(Exception):
+    """Slack refused or could not be reached, after the client's own retries."""
+
+    def __init__(self, operation: str, error: str) -> None:
+        super().__init__(f"Slack {operation} failed: {error}")
+        self.operation = operation
+        self.error = error
+
+
+class ChannelNameTaken(SlackFailure):
+    def __init__(self, name: str) -> None:
+        super().__init__("conversations.create", "name_taken")
+        self.name = name
+
+
+class SlackGateway(Protocol):
+    def create_channel(self, name: str, *, private: bool) -> str:
+        """Create the incident channel and return its id; ``ChannelNameTaken`` when in use."""
+        ...
+
+    def invite(self, channel_id: str, user_ids: Sequence[str]) -> None:
+        """Invite people; those already there are not an error."""
+        ...
+
+    def post_card(self, incident: IncidentSnapshot) -> str:
+        """Post the summary card into the incident channel and return its ``ts``."""
+        ...
+
+    def update_card(self, incident: IncidentSnapshot) -> None: ...
+
+    def pin(self, channel_id: str, ts: str) -> None:
+        """Pin a message; already pinned is not an error."""
+        ...
+
+    def set_topic(self, incident: IncidentSnapshot) -> None: ...
+
+    def announce(self, channel_id: str, incident: IncidentSnapshot) -> str:
+        """Announce a declaration in the broadcast channel; returns the message ``ts``."""
+        ...
+
+    def confirm_declared(self, response_url: str, incident: IncidentSnapshot) -> None:
+        """Tell the declarer, privately where they typed the command, where the incident lives."""
+        ...
+
+    def post_change(self, incident: IncidentSnapshot, change: StateChange) -> None: ...
+
+    def post_note(self, incident: IncidentSnapshot, entry: TimelineEntry) -> None: ...

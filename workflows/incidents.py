@@ -1,0 +1,416 @@
+"""The incident lifecycle: declare, change severity, status and owner, add notes, read back.
+
+Every function takes the caller's session and leaves committing to it, and every
+change of state appends a timeline event in the same transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.models import Incident, RoleAssignment, TimelineEvent
+from workflows.clock import Clock
+from workflows.errors import IncidentNotFound, InvalidInput
+from workflows.policy import Policy
+from workflows.snapshots import IncidentSnapshot, StateChange, TimelineEntry
+
+MAX_TITLE = 150
+MAX_DESCRIPTION = 3000
+MAX_NOTE = 3000
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TITLE)]
+
+
+class DeclareRequest(BaseModel):
+    """What a declaration needs, whichever surface (command or modal) it came from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    title: Title
+    description: str = ""
+    domain: str
+    severity: str
+    restricted: bool = False
+    declared_by: str
+    declare_key: str
+    origin_channel_id: str | None = None
+    confirmation_url: str | None = None
+
+
+def declare(
+    session: Session, request: DeclareRequest, policy: Policy, clock: Clock
+) -> tuple[IncidentSnapshot, bool]:
+    """Record a new incident; returns it and whether this call created it.
+
+    A second call with the same ``declare_key`` (Slack retrying, a double submit)
+    returns the incident the first call made.
+    """
+    _check_declare(request, policy)
+    existing = session.scalar(select(Incident).where(Incident.declare_key == request.declare_key))
+    if existing is not None:
+        return snapshot(session, existing, policy), False
+    now = clock.now()
+    incident = Incident(
+        title=request.title,
+        description=request.description.strip(),
+        domain=request.domain,
+        severity=request.severity,
+        status=policy.initial_status.key,
+        restricted=request.restricted,
+        declared_by=request.declared_by,
+        declared_at=now,
+        updated_at=now,
+        declare_key=request.declare_key,
+        origin_channel_id=request.origin_channel_id,
+        confirmation_url=request.confirmation_url,
+        declarer_invited=False,
+        card_pinned=False,
+        topic_set=False,
+        provision_attempts=0,
+    )
+    try:
+        with session.begin_nested():
+            session.add(incident)
+            session.flush()
+    except IntegrityError:
+        # Another replica inserted the same declare_key between our check and insert.
+        raced = session.scalar(select(Incident).where(Incident.declare_key == request.declare_key))
+        if raced is None:
+            raise
+        return snapshot(session, raced, policy), False
+    _record(
+        session,
+        incident,
+        now,
+        request.declared_by,
+        "declared",
+        f"Declared {policy.severity(request.severity).label}: {request.title}",
+        {
+            "severity": request.severity,
+            "domain": request.domain,
+            "restricted": request.restricted,
+        },
+    )
+    return snapshot(session, incident, policy), True
+
+
+def _check_declare(request: DeclareRequest, policy: Policy) -> None:
+    if len(request.description) > MAX_DESCRIPTION:
+        raise InvalidInput(
+            f"The description is {len(request.description)} characters; "
+            f"keep it under {MAX_DESCRIPTION}.",
+            field="description",
+        )
+    if request.severity not in {s.key for s in policy.severities}:
+        raise InvalidInput(f"Unknown severity {request.severity!r}.", field="severity")
+    if request.domain not in {d.key for d in policy.domains}:
+        raise InvalidInput(f"Unknown domain {request.domain!r}.", field="domain")
+
+
+def change_severity(
+    session: Session, incident_id: int, severity: str, actor: str, policy: Policy, clock: Clock
+) -> StateChange | None:
+    """Set the severity; ``None`` when it already was that (a double click changes nothing)."""
+    if severity not in {s.key for s in policy.severities}:
+        raise InvalidInput(f"Unknown severity {severity!r}.", field="severity")
+    incident = _locked(session, incident_id)
+    if incident.severity == severity:
+        return None
+    change = StateChange(
+        field="severity",
+        actor=actor,
+        before=incident.severity,
+        after=severity,
+        before_label=_label(policy, "severity", incident.severity),
+        after_label=policy.severity(severity).label,
+    )
+    now = clock.now()
+    incident.severity = severity
+    incident.updated_at = now
+    _record_change(session, incident, now, change)
+    return change
+
+
+def change_status(
+    session: Session, incident_id: int, status: str, actor: str, policy: Policy, clock: Clock
+) -> StateChange | None:
+    """Move along the lifecycle, stamping the clock a status stops (contained, resolved...).
+
+    Moving back before a stamped status (a reopen) clears the stamps after it,
+    so time to resolve is measured to the final resolution.
+    """
+    keys = [s.key for s in policy.statuses]
+    if status not in keys:
+        raise InvalidInput(f"Unknown status {status!r}.", field="status")
+    incident = _locked(session, incident_id)
+    if incident.status == status:
+        return None
+    now = clock.now()
+    change = StateChange(
+        field="status",
+        actor=actor,
+        before=incident.status,
+        after=status,
+        before_label=_label(policy, "status", incident.status),
+        after_label=policy.status(status).label,
+    )
+    target = keys.index(status)
+    for position, step in enumerate(policy.statuses):
+        if step.stamps is None:
+            continue
+        column = f"{step.stamps}_at"
+        if position <= target and step.key == status and getattr(incident, column) is None:
+            setattr(incident, column, now)
+        elif position > target and getattr(incident, column) is not None:
+            setattr(incident, column, None)
+    incident.status = status
+    incident.updated_at = now
+    _record_change(session, incident, now, change)
+    return change
+
+
+def assign_owner(
+    session: Session, incident_id: int, user_id: str, actor: str, policy: Policy, clock: Clock
+) -> StateChange | None:
+    """Make ``user_id`` the owner; the previous holder's assignment is ended, not erased."""
+    incident = _locked(session, incident_id)
+    role = policy.owner_role.key
+    current = _current_assignment(session, incident_id, role)
+    if current is not None and current.user_id == user_id:
+        return None
+    now = clock.now()
+    if current is not None:
+        current.ended_at = now
+        current.ended_by = actor
+    session.add(
+        RoleAssignment(
+            incident_id=incident_id, role=role, user_id=user_id, assigned_by=actor, assigned_at=now
+        )
+    )
+    incident.updated_at = now
+    change = StateChange(
+        field="owner",
+        actor=actor,
+        before=current.user_id if current else None,
+        after=user_id,
+        before_label=None,
+        after_label=policy.owner_role.label,
+    )
+    _record_change(session, incident, now, change)
+    return change
+
+
+def add_note(
+    session: Session, incident_id: int, text: str, actor: str, clock: Clock
+) -> TimelineEntry:
+    text = text.strip()
+    if not text:
+        raise InvalidInput(
+            "A note needs some text: `/incident note <what happened>`.", field="note"
+        )
+    if len(text) > MAX_NOTE:
+        raise InvalidInput(
+            f"That note is {len(text)} characters; keep notes under {MAX_NOTE}.", field="note"
+        )
+    incident = _locked(session, incident_id)
+    now = clock.now()
+    incident.updated_at = now
+    event = _record(session, incident, now, actor, "note", text, {})
+    return _entry(event)
+
+
+def record_channel_renamed(
+    session: Session, channel_id: str, new_name: str, clock: Clock
+) -> int | None:
+    """Keep the stored channel name in step with Slack; returns the incident id if any."""
+    incident = session.scalar(
+        select(Incident).where(Incident.channel_id == channel_id).with_for_update()
+    )
+    if incident is None or incident.channel_name == new_name:
+        return None
+    before = incident.channel_name
+    incident.channel_name = new_name
+    _record(
+        session,
+        incident,
+        clock.now(),
+        None,
+        "channel_renamed",
+        f"Channel renamed from #{before} to #{new_name}",
+        {"before": before, "after": new_name},
+    )
+    return incident.id
+
+
+# Reading back
+
+
+def incident_in_channel(session: Session, channel_id: str) -> int | None:
+    return session.scalar(select(Incident.id).where(Incident.channel_id == channel_id))
+
+
+def load(session: Session, incident_id: int, policy: Policy) -> IncidentSnapshot:
+    incident = session.get(Incident, incident_id)
+    if incident is None:
+        raise IncidentNotFound(incident_id)
+    return snapshot(session, incident, policy)
+
+
+def timeline(session: Session, incident_id: int) -> list[TimelineEntry]:
+    events = session.scalars(
+        select(TimelineEvent)
+        .where(TimelineEvent.incident_id == incident_id)
+        .order_by(TimelineEvent.occurred_at, TimelineEvent.id)
+    )
+    return [_entry(event) for event in events]
+
+
+def snapshot(session: Session, incident: Incident, policy: Policy) -> IncidentSnapshot:
+    owner = _current_assignment(session, incident.id, policy.owner_role.key)
+    severity = _find(policy.severities, incident.severity)
+    return IncidentSnapshot(
+        id=incident.id,
+        title=incident.title,
+        description=incident.description,
+        domain=incident.domain,
+        domain_label=_label(policy, "domain", incident.domain) or incident.domain,
+        severity=incident.severity,
+        severity_label=severity.label if severity else incident.severity,
+        severity_description=severity.description if severity else "",
+        status=incident.status,
+        status_label=_label(policy, "status", incident.status) or incident.status,
+        restricted=incident.restricted,
+        declared_by=incident.declared_by,
+        declared_at=incident.declared_at,
+        updated_at=incident.updated_at,
+        owner=owner.user_id if owner else None,
+        channel_id=incident.channel_id,
+        channel_name=incident.channel_name,
+        card_ts=incident.card_ts,
+    )
+
+
+# Provisioning bookkeeping (the steps themselves live in workflows.provisioning)
+
+
+def claim_provisioning(session: Session, incident_id: int, clock: Clock, lease: timedelta) -> bool:
+    """Take a short lease on provisioning one incident, so two workers never race on it."""
+    now = clock.now()
+    result = session.execute(
+        update(Incident)
+        .where(
+            Incident.id == incident_id,
+            Incident.provisioned_at.is_(None),
+            (Incident.provision_lease_until.is_(None)) | (Incident.provision_lease_until < now),
+        )
+        .values(provision_lease_until=now + lease)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def unprovisioned(session: Session, clock: Clock, older_than: timedelta, limit: int) -> list[int]:
+    """Incidents whose Slack side is unfinished and nobody is working on."""
+    now = clock.now()
+    return list(
+        session.scalars(
+            select(Incident.id)
+            .where(
+                Incident.provisioned_at.is_(None),
+                Incident.declared_at < now - older_than,
+                (Incident.provision_lease_until.is_(None)) | (Incident.provision_lease_until < now),
+            )
+            .order_by(Incident.id)
+            .limit(limit)
+        )
+    )
+
+
+# Internals
+
+
+def _locked(session: Session, incident_id: int) -> Incident:
+    incident = session.scalar(select(Incident).where(Incident.id == incident_id).with_for_update())
+    if incident is None:
+        raise IncidentNotFound(incident_id)
+    return incident
+
+
+def _current_assignment(session: Session, incident_id: int, role: str) -> RoleAssignment | None:
+    return session.scalar(
+        select(RoleAssignment)
+        .where(
+            RoleAssignment.incident_id == incident_id,
+            RoleAssignment.role == role,
+            RoleAssignment.ended_at.is_(None),
+        )
+        .order_by(RoleAssignment.id.desc())
+        .limit(1)
+    )
+
+
+def _find(items: Any, key: str) -> Any:
+    return next((item for item in items if item.key == key), None)
+
+
+def _label(policy: Policy, what: str, key: str) -> str | None:
+    collection = {
+        "severity": policy.severities,
+        "status": policy.statuses,
+        "domain": policy.domains,
+    }
+    item = _find(collection[what], key)
+    # A key the policy no longer lists is shown as stored rather than failing.
+    return item.label if item else key
+
+
+def _record_change(
+    session: Session, incident: Incident, now: Any, change: StateChange
+) -> TimelineEvent:
+    if change.field == "owner":
+        # Plain text; renderers read the user ids from ``data`` and mention them.
+        text = "Owner changed"
+    else:
+        text = f"{change.field.capitalize()} {change.before_label} → {change.after_label}"
+    return _record(
+        session,
+        incident,
+        now,
+        change.actor,
+        f"{change.field}_changed",
+        text,
+        {"before": change.before, "after": change.after},
+    )
+
+
+def _record(
+    session: Session,
+    incident: Incident,
+    now: Any,
+    actor: str | None,
+    kind: str,
+    text: str,
+    data: dict[str, Any],
+) -> TimelineEvent:
+    event = TimelineEvent(
+        incident_id=incident.id, occurred_at=now, actor=actor, kind=kind, text=text, data=data
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def _entry(event: TimelineEvent) -> TimelineEntry:
+    return TimelineEntry(
+        occurred_at=event.occurred_at,
+        actor=event.actor,
+        kind=event.kind,
+        text=event.text,
+        data=dict(event.data),
+    )

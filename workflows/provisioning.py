@@ -1,0 +1,147 @@
+"""Giving a recorded incident its Slack side, step by resumable step.
+
+The incident row is committed before any Slack call. Each step below is done
+only if the row says it is not done yet, and its result is committed before the
+next, so a failure (or a crash) midway leaves a record that the next attempt —
+the same request's or the resume job's — continues from. No Slack call is made
+inside a database transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.models import Incident
+from workflows import incidents
+from workflows.clock import Clock
+from workflows.gateway import ChannelNameTaken, SlackFailure, SlackGateway
+from workflows.naming import incident_channel_name
+from workflows.policy import Policy
+from workflows.snapshots import IncidentSnapshot
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)
+MAX_NAME_ATTEMPTS = 20
+
+
+@dataclass(frozen=True)
+class ProvisionOutcome:
+    incident: IncidentSnapshot
+    complete: bool
+    error: SlackFailure | None = None
+
+
+class Provisioner:
+    """Runs the provisioning steps for one incident at a time."""
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        gateway: SlackGateway,
+        policy: Policy,
+        clock: Clock,
+    ) -> None:
+        self._sessions = session_factory
+        self._gateway = gateway
+        self._policy = policy
+        self._clock = clock
+
+    def provision(self, incident_id: int) -> ProvisionOutcome | None:
+        """Finish whatever is left; ``None`` when another worker holds the lease or it is done."""
+        with self._sessions.begin() as session:
+            if not incidents.claim_provisioning(session, incident_id, self._clock, LEASE):
+                return None
+        try:
+            self._run_steps(incident_id)
+        except SlackFailure as failure:
+            log.warning("provisioning INC-%s stopped: %s", incident_id, failure)
+            with self._sessions.begin() as session:
+                row = session.get_one(Incident, incident_id)
+                row.provision_attempts += 1
+                row.provision_error = str(failure)
+                row.provision_lease_until = None
+                current = incidents.snapshot(session, row, self._policy)
+            return ProvisionOutcome(incident=current, complete=False, error=failure)
+        with self._sessions.begin() as session:
+            row = session.get_one(Incident, incident_id)
+            row.provisioned_at = self._clock.now()
+            row.provision_error = None
+            row.provision_lease_until = None
+            current = incidents.snapshot(session, row, self._policy)
+        return ProvisionOutcome(incident=current, complete=True)
+
+    def resume_pending(self, older_than: timedelta = timedelta(seconds=30), limit: int = 20) -> int:
+        """Retry incidents whose provisioning stopped; returns how many were completed."""
+        with self._sessions.begin() as session:
+            pending = incidents.unprovisioned(session, self._clock, older_than, limit)
+        completed = 0
+        for incident_id in pending:
+            outcome = self.provision(incident_id)
+            completed += bool(outcome and outcome.complete)
+        return completed
+
+    def _run_steps(self, incident_id: int) -> None:
+        row = self._row(incident_id)
+        if row.channel_id is None:
+            self._create_channel(row)
+            row = self._row(incident_id)
+        assert row.channel_id is not None
+        if not row.declarer_invited:
+            self._gateway.invite(row.channel_id, [row.declared_by])
+            row = self._save(incident_id, declarer_invited=True)
+        if row.card_ts is None:
+            ts = self._gateway.post_card(self._snapshot(incident_id))
+            row = self._save(incident_id, card_ts=ts)
+        if row.confirmation_url is not None:
+            self._confirm(incident_id, row.confirmation_url)
+        if not row.card_pinned and row.card_ts is not None:
+            self._gateway.pin(str(row.channel_id), row.card_ts)
+            row = self._save(incident_id, card_pinned=True)
+        if not row.topic_set:
+            self._gateway.set_topic(self._snapshot(incident_id))
+            row = self._save(incident_id, topic_set=True)
+        broadcast = self._policy.channels.broadcast
+        if broadcast and row.announcement_ts is None:
+            ts = self._gateway.announce(broadcast, self._snapshot(incident_id))
+            self._save(incident_id, announcement_ts=ts)
+
+    def _create_channel(self, row: Incident) -> None:
+        prefix = self._policy.channels.prefix
+        for attempt in range(1, MAX_NAME_ATTEMPTS + 1):
+            name = incident_channel_name(prefix, row.id, row.title, attempt)
+            try:
+                channel_id = self._gateway.create_channel(name, private=row.restricted)
+            except ChannelNameTaken:
+                continue
+            self._save(row.id, channel_id=channel_id, channel_name=name)
+            return
+        raise SlackFailure("conversations.create", f"no free channel name after {attempt} tries")
+
+    def _confirm(self, incident_id: int, url: str) -> None:
+        """Best effort: a response_url lives 30 minutes, and losing this note loses nothing."""
+        try:
+            self._gateway.confirm_declared(url, self._snapshot(incident_id))
+        except SlackFailure as failure:
+            log.info("could not confirm INC-%s to its declarer: %s", incident_id, failure)
+        self._save(incident_id, confirmation_url=None)
+
+    def _row(self, incident_id: int) -> Incident:
+        with self._sessions() as session:
+            return session.get_one(Incident, incident_id)
+
+    def _snapshot(self, incident_id: int) -> IncidentSnapshot:
+        with self._sessions() as session:
+            return incidents.load(session, incident_id, self._policy)
+
+    def _save(self, incident_id: int, **values: object) -> Incident:
+        with self._sessions.begin() as session:
+            row = session.get_one(Incident, incident_id)
+            for name, value in values.items():
+                setattr(row, name, value)
+            session.flush()
+            return row
