@@ -1,0 +1,136 @@
+"""Channel methods: conversations.create, invite, join, info, setTopic, archive."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..models import Channel
+from .base import ApiCall, ApiError
+from .render import channel_json
+
+CHANNEL_NAME_MAX = 80
+TOPIC_MAX = 250
+INVITE_MAX_USERS = 1000
+_NAME_CHARS = re.compile(r"^[a-z0-9_-]+$")
+_PUNCTUATION_ONLY = re.compile(r"^[-_]+$")
+
+
+def channel_name_error(name: str) -> str | None:
+    """Slack's error for a bad channel name, or None when the name is acceptable.
+
+    Only lowercase a-z, digits, ``-`` and ``_``; 1 to 80 characters; not only
+    punctuation (PLATFORM.md, Channel names; conversations.create errors).
+    """
+    if not name:
+        return "invalid_name_required"
+    if len(name) > CHANNEL_NAME_MAX:
+        return "invalid_name_maxlength"
+    if not _NAME_CHARS.match(name):
+        return "invalid_name_specials"
+    if _PUNCTUATION_ONLY.match(name):
+        return "invalid_name_punctuation"
+    return None
+
+
+def conversations_create(call: ApiCall) -> dict[str, Any]:
+    """A new channel; the bot is its creator and first member."""
+    ws = call.ws
+    name = call.text("name") or ""
+    error = channel_name_error(name)
+    if error is not None:
+        raise ApiError(error)
+    if ws.channel_by_name(name) is not None:
+        raise ApiError("name_taken")
+    channel = Channel(
+        id=ws.new_id("C"),
+        name=name,
+        is_private=call.flag("is_private"),
+        topic="",
+        purpose="",
+        members={ws.bot_user_id},
+        created=int(ws.now()),
+        is_archived=False,
+        creator=ws.bot_user_id,
+    )
+    ws.add_channel(channel)
+    return {"channel": channel_json(ws, channel, num_members=False)}
+
+
+def conversations_invite(call: ApiCall) -> dict[str, Any]:
+    """Add users (comma-separated ids) to a channel the bot is in."""
+    ws = call.ws
+    channel = call.channel()
+    if channel.is_im:
+        raise ApiError("method_not_supported_for_channel_type")
+    user_ids = [u.strip() for u in (call.text("users") or "").split(",") if u.strip()]
+    if not user_ids:
+        raise ApiError("no_user")
+    if len(user_ids) > INVITE_MAX_USERS:
+        raise ApiError("too_many_users")
+    for user_id in user_ids:
+        if user_id == ws.bot_user_id:
+            raise ApiError("cant_invite_self")
+        if user_id not in ws.users:
+            raise ApiError("user_not_found")
+    if all(user_id in channel.members for user_id in user_ids):
+        raise ApiError("already_in_channel")
+    channel.members.update(user_ids)
+    return {"channel": channel_json(ws, channel, num_members=False)}
+
+
+def conversations_join(call: ApiCall) -> dict[str, Any]:
+    """The bot joins a public channel (private ones need an invitation)."""
+    ws = call.ws
+    channel = ws.channels.get(call.text("channel") or "")
+    if channel is None:
+        raise ApiError("channel_not_found")
+    if channel.is_im or channel.is_private:
+        raise ApiError("method_not_supported_for_channel_type")
+    if channel.is_archived:
+        raise ApiError("is_archived")
+    body: dict[str, Any] = {}
+    if ws.bot_user_id in channel.members:
+        body["warning"] = "already_in_channel"
+        body["response_metadata"] = {"warnings": ["already_in_channel"]}
+    channel.members.add(ws.bot_user_id)
+    body["channel"] = channel_json(ws, channel, num_members=False)
+    return body
+
+
+def conversations_info(call: ApiCall) -> dict[str, Any]:
+    """A channel's details; private channels the bot is not in do not exist for it."""
+    channel = call.channel(member=False, writable=False)
+    body = channel_json(call.ws, channel, num_members=call.flag("include_num_members"))
+    if call.flag("include_locale"):
+        body["locale"] = "en-US"
+    return {"channel": body}
+
+
+def conversations_set_topic(call: ApiCall) -> dict[str, Any]:
+    """Set a channel topic (at most 250 characters)."""
+    channel = call.channel()
+    if channel.is_im:
+        raise ApiError("method_not_supported_for_channel_type")
+    topic = call.text("topic") or ""
+    if len(topic) > TOPIC_MAX:
+        raise ApiError("too_long")
+    channel.topic = topic
+    channel.topic_creator = call.ws.bot_user_id
+    channel.topic_last_set = int(call.ws.now())
+    return {"channel": channel_json(call.ws, channel, num_members=False)}
+
+
+def conversations_archive(call: ApiCall) -> dict[str, Any]:
+    """Archive a channel (not #general, not twice)."""
+    channel = call.channel(writable=False, member=False)
+    if channel.is_im:
+        raise ApiError("method_not_supported_for_channel_type")
+    if channel.is_archived:
+        raise ApiError("already_archived")
+    if channel.name == "general":
+        raise ApiError("cant_archive_general")
+    if call.ws.bot_user_id not in channel.members:
+        raise ApiError("not_in_channel")
+    channel.is_archived = True
+    return {}
