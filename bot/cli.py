@@ -10,6 +10,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.error import BoltError
+from slack_sdk.errors import SlackClientError
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -139,13 +141,20 @@ def _serve(settings: Settings, _args: argparse.Namespace) -> int:
     assert settings.slack_bot_token is not None
     client = slack_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
     secret = settings.slack_signing_secret
-    firebreak = create_app(
-        client=client,
-        signing_secret=secret.get_secret_value() if secret else None,
-        sessions=create_session_factory(engine),
-        policy=policy,
-        clock=SystemClock(),
-    )
+    try:
+        # Bolt checks the token with auth.test here, so a bad token stops us at once.
+        firebreak = create_app(
+            client=client,
+            signing_secret=secret.get_secret_value() if secret else None,
+            sessions=create_session_factory(engine),
+            policy=policy,
+            clock=SystemClock(),
+        )
+    except (BoltError, SlackClientError, OSError) as error:
+        raise CommandFailed(
+            f"Slack at {settings.slack_api_url} did not accept SLACK_BOT_TOKEN ({error}). "
+            "Check the token (OAuth & Permissions → Bot User OAuth Token) and SLACK_API_URL."
+        ) from error
     scheduler = start_scheduler(firebreak.services.provisioner)
     try:
         if settings.slack_app_token is not None:

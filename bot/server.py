@@ -52,13 +52,19 @@ def _health(engine: Engine, start_response: StartResponse) -> Iterable[bytes]:
 
 
 def make_server(
-    application: WSGIApplication, host: str, port: int, threads: int = 8
+    application: WSGIApplication,
+    host: str,
+    port: int,
+    threads: int = 8,
+    poll_seconds: float = 1.0,
 ) -> BaseWSGIServer | MultiSocketServer:
+    """A waitress server; ``poll_seconds`` bounds how long ``close()`` takes to be noticed."""
     return create_server(
         application,
         host=host,
         port=port,
         threads=threads,
         max_request_body_size=MAX_REQUEST_BODY,
+        asyncore_loop_timeout=poll_seconds,
         ident="firebreak",
     )

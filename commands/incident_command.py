@@ -14,6 +14,7 @@ from commands.blocks.messages import section, timeline_text, usage
 from commands.blocks.modals import declare_modal
 from commands.replies import provisioning_problem, tell_privately
 from commands.services import Services
+from commands.surface import INCIDENT_COMMAND
 from workflows import incidents
 from workflows.errors import NotAnIncidentChannel
 from workflows.publishing import publish_note
@@ -22,7 +23,7 @@ log = logging.getLogger(__name__)
 
 
 def register(app: App, services: Services) -> None:
-    @app.command("/incident")
+    @app.command(INCIDENT_COMMAND)
     def incident_command(
         ack: Ack, command: dict[str, Any], body: dict[str, Any], client: WebClient
     ) -> None:
