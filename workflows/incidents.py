@@ -6,8 +6,8 @@ change of state appends a timeline event in the same transaction.
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Annotated, Any
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from sqlalchemy import select, update
@@ -120,20 +120,10 @@ def change_severity(
     if severity not in {s.key for s in policy.severities}:
         raise InvalidInput(f"Unknown severity {severity!r}.", field="severity")
     incident = _locked(session, incident_id)
-    if incident.severity == severity:
-        return None
-    change = StateChange(
-        field="severity",
-        actor=actor,
-        before=incident.severity,
-        after=severity,
-        before_label=_label(policy, "severity", incident.severity),
-        after_label=policy.severity(severity).label,
-    )
-    now = clock.now()
-    incident.severity = severity
-    incident.updated_at = now
-    _record_change(session, incident, now, change)
+    change = _change(incident, "severity", severity, actor, policy)
+    if change is not None:
+        incident.severity = severity
+        _record_change(session, incident, clock.now(), change)
     return change
 
 
@@ -149,28 +139,20 @@ def change_status(
     if status not in keys:
         raise InvalidInput(f"Unknown status {status!r}.", field="status")
     incident = _locked(session, incident_id)
-    if incident.status == status:
+    change = _change(incident, "status", status, actor, policy)
+    if change is None:
         return None
     now = clock.now()
-    change = StateChange(
-        field="status",
-        actor=actor,
-        before=incident.status,
-        after=status,
-        before_label=_label(policy, "status", incident.status),
-        after_label=policy.status(status).label,
-    )
     target = keys.index(status)
     for position, step in enumerate(policy.statuses):
         if step.stamps is None:
             continue
         column = f"{step.stamps}_at"
-        if position <= target and step.key == status and getattr(incident, column) is None:
+        if step.key == status and getattr(incident, column) is None:
             setattr(incident, column, now)
-        elif position > target and getattr(incident, column) is not None:
+        elif position > target:
             setattr(incident, column, None)
     incident.status = status
-    incident.updated_at = now
     _record_change(session, incident, now, change)
     return change
 
@@ -193,7 +175,6 @@ def assign_owner(
             incident_id=incident_id, role=role, user_id=user_id, assigned_by=actor, assigned_at=now
         )
     )
-    incident.updated_at = now
     change = StateChange(
         field="owner",
         actor=actor,
@@ -273,18 +254,19 @@ def timeline(session: Session, incident_id: int) -> list[TimelineEntry]:
 
 def snapshot(session: Session, incident: Incident, policy: Policy) -> IncidentSnapshot:
     owner = _current_assignment(session, incident.id, policy.owner_role.key)
-    severity = _find(policy.severities, incident.severity)
     return IncidentSnapshot(
         id=incident.id,
         title=incident.title,
         description=incident.description,
         domain=incident.domain,
-        domain_label=_label(policy, "domain", incident.domain) or incident.domain,
+        domain_label=policy.label("domain", incident.domain),
         severity=incident.severity,
-        severity_label=severity.label if severity else incident.severity,
-        severity_description=severity.description if severity else "",
+        severity_label=policy.label("severity", incident.severity),
+        severity_description=next(
+            (s.description for s in policy.severities if s.key == incident.severity), ""
+        ),
         status=incident.status,
-        status_label=_label(policy, "status", incident.status) or incident.status,
+        status_label=policy.label("status", incident.status),
         restricted=incident.restricted,
         declared_by=incident.declared_by,
         declared_at=incident.declared_at,
@@ -355,24 +337,31 @@ def _current_assignment(session: Session, incident_id: int, role: str) -> RoleAs
     )
 
 
-def _find(items: Any, key: str) -> Any:
-    return next((item for item in items if item.key == key), None)
-
-
-def _label(policy: Policy, what: str, key: str) -> str | None:
-    collection = {
-        "severity": policy.severities,
-        "status": policy.statuses,
-        "domain": policy.domains,
-    }
-    item = _find(collection[what], key)
-    # A key the policy no longer lists is shown as stored rather than failing.
-    return item.label if item else key
+def _change(
+    incident: Incident,
+    field: Literal["severity", "status"],
+    value: str,
+    actor: str,
+    policy: Policy,
+) -> StateChange | None:
+    """The change setting ``field`` to ``value`` would make; ``None`` when it is already so."""
+    before: str = getattr(incident, field)
+    if before == value:
+        return None
+    return StateChange(
+        field=field,
+        actor=actor,
+        before=before,
+        after=value,
+        before_label=policy.label(field, before),
+        after_label=policy.label(field, value),
+    )
 
 
 def _record_change(
-    session: Session, incident: Incident, now: Any, change: StateChange
+    session: Session, incident: Incident, now: datetime, change: StateChange
 ) -> TimelineEvent:
+    incident.updated_at = now
     if change.field == "owner":
         # Plain text; renderers read the user ids from ``data`` and mention them.
         text = "Owner changed"
@@ -392,7 +381,7 @@ def _record_change(
 def _record(
     session: Session,
     incident: Incident,
-    now: Any,
+    now: datetime,
     actor: str | None,
     kind: str,
     text: str,

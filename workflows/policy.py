@@ -161,6 +161,17 @@ class Policy(_Strict):
     def domain(self, key: str) -> Domain:
         return next(d for d in self.domains if d.key == key)
 
+    def label(self, kind: Literal["severity", "status", "domain"], key: str) -> str:
+        """The label for a stored key; a key the policy no longer lists is shown as stored."""
+        items: Sequence[Severity | Status | Domain]
+        if kind == "severity":
+            items = self.severities
+        elif kind == "status":
+            items = self.statuses
+        else:
+            items = self.domains
+        return next((item.label for item in items if item.key == key), key)
+
     @property
     def initial_status(self) -> Status:
         return self.statuses[0]

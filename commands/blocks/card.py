@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from commands import ids
+from commands.blocks.elements import option, plain_text
 from commands.text import channel_link, escape, mention, slack_date, truncate
 from workflows.policy import Policy
 from workflows.snapshots import IncidentSnapshot, StateChange, TimelineEntry
@@ -14,20 +15,9 @@ Block = dict[str, Any]
 MAX_TOPIC = 250
 
 
-def _plain(text: str, limit: int = 75) -> dict[str, Any]:
-    return {"type": "plain_text", "text": truncate(text, limit), "emoji": True}
-
-
-def _option(value: str, text: str, description: str = "") -> dict[str, Any]:
-    option: dict[str, Any] = {"text": _plain(text), "value": value}
-    if description:
-        option["description"] = _plain(description)
-    return option
-
-
 def severity_option(policy: Policy, key: str) -> dict[str, Any]:
     severity = policy.severity(key)
-    return _option(severity.key, severity.label, severity.description)
+    return option(severity.key, severity.label, severity.description)
 
 
 def card_blocks(incident: IncidentSnapshot, policy: Policy) -> list[Block]:
@@ -36,7 +26,7 @@ def card_blocks(incident: IncidentSnapshot, policy: Policy) -> list[Block]:
         {
             "type": "header",
             "block_id": ids.card_block_id(incident.id, "header"),
-            "text": _plain(f"{incident.reference} · {incident.title}", 150),
+            "text": plain_text(f"{incident.reference} · {incident.title}", 150),
         },
         {
             "type": "section",
@@ -101,15 +91,15 @@ def _controls(incident: IncidentSnapshot, policy: Policy) -> Block:
     severity_select: dict[str, Any] = {
         "type": "static_select",
         "action_id": ids.SEVERITY_SELECT,
-        "placeholder": _plain("Set severity"),
-        "options": [_option(s.key, s.label, s.description) for s in policy.severities],
+        "placeholder": plain_text("Set severity"),
+        "options": [option(s.key, s.label, s.description) for s in policy.severities],
     }
     if incident.severity in {s.key for s in policy.severities}:
         severity_select["initial_option"] = severity_option(policy, incident.severity)
     owner_select: dict[str, Any] = {
         "type": "users_select",
         "action_id": ids.OWNER_SELECT,
-        "placeholder": _plain("Assign owner"),
+        "placeholder": plain_text("Assign owner"),
     }
     if incident.owner:
         owner_select["initial_user"] = incident.owner
@@ -132,7 +122,7 @@ def _status_buttons(incident: IncidentSnapshot, policy: Policy) -> Block:
         button: dict[str, Any] = {
             "type": "button",
             "action_id": f"{ids.STATUS_BUTTON}.{step.key}",
-            "text": _plain(step.label),
+            "text": plain_text(step.label),
             "value": step.key,
         }
         if position == following:
@@ -142,7 +132,7 @@ def _status_buttons(incident: IncidentSnapshot, policy: Policy) -> Block:
         {
             "type": "button",
             "action_id": ids.ADD_NOTE_BUTTON,
-            "text": _plain("Add note"),
+            "text": plain_text("Add note"),
             "value": "note",
         }
     )

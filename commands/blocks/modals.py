@@ -6,7 +6,8 @@ import json
 from typing import Any
 
 from commands import ids
-from commands.blocks.card import _option, _plain, severity_option
+from commands.blocks.card import severity_option
+from commands.blocks.elements import option, plain_text
 from workflows.incidents import MAX_DESCRIPTION, MAX_NOTE, MAX_TITLE
 from workflows.policy import Policy
 
@@ -19,7 +20,7 @@ def _input(
     return {
         "type": "input",
         "block_id": block_id,
-        "label": _plain(label, 2000),
+        "label": plain_text(label, 2000),
         "element": element,
         "optional": optional,
     }
@@ -31,7 +32,7 @@ def declare_modal(policy: Policy, *, title: str = "", origin: dict[str, str] | N
         "type": "plain_text_input",
         "action_id": ids.TITLE_FIELD,
         "max_length": MAX_TITLE,
-        "placeholder": _plain("What is happening, in a few words", 150),
+        "placeholder": plain_text("What is happening, in a few words", 150),
     }
     if title:
         title_input["initial_value"] = title[:MAX_TITLE]
@@ -39,9 +40,9 @@ def declare_modal(policy: Policy, *, title: str = "", origin: dict[str, str] | N
         "type": "modal",
         "callback_id": ids.DECLARE_MODAL,
         "private_metadata": json.dumps(origin or {}),
-        "title": _plain("Declare an incident", 24),
-        "submit": _plain("Declare", 24),
-        "close": _plain("Cancel", 24),
+        "title": plain_text("Declare an incident", 24),
+        "submit": plain_text("Declare", 24),
+        "close": plain_text("Cancel", 24),
         "blocks": [
             _input(ids.TITLE_FIELD, "Title", title_input),
             _input(
@@ -52,7 +53,7 @@ def declare_modal(policy: Policy, *, title: str = "", origin: dict[str, str] | N
                     "action_id": ids.DESCRIPTION_FIELD,
                     "multiline": True,
                     "max_length": MAX_DESCRIPTION,
-                    "placeholder": _plain("What do we know so far? Who reported it?", 150),
+                    "placeholder": plain_text("What do we know so far? Who reported it?", 150),
                 },
                 optional=True,
             ),
@@ -62,8 +63,8 @@ def declare_modal(policy: Policy, *, title: str = "", origin: dict[str, str] | N
                 {
                     "type": "static_select",
                     "action_id": ids.DOMAIN_FIELD,
-                    "options": [_option(d.key, d.label) for d in policy.domains],
-                    "initial_option": _option(
+                    "options": [option(d.key, d.label) for d in policy.domains],
+                    "initial_option": option(
                         policy.default_domain, policy.domain(policy.default_domain).label
                     ),
                 },
@@ -74,7 +75,7 @@ def declare_modal(policy: Policy, *, title: str = "", origin: dict[str, str] | N
                 {
                     "type": "static_select",
                     "action_id": ids.SEVERITY_FIELD,
-                    "options": [_option(s.key, s.label, s.description) for s in policy.severities],
+                    "options": [option(s.key, s.label, s.description) for s in policy.severities],
                     "initial_option": severity_option(policy, policy.default_severity),
                 },
             ),
@@ -85,7 +86,7 @@ def declare_modal(policy: Policy, *, title: str = "", origin: dict[str, str] | N
                     "type": "checkboxes",
                     "action_id": ids.RESTRICTED_FIELD,
                     "options": [
-                        _option(
+                        option(
                             "restricted",
                             "Restricted (private channel)",
                             "Details stay with the people invited",
@@ -103,9 +104,9 @@ def note_modal(incident_id: int, reference: str) -> View:
         "type": "modal",
         "callback_id": ids.NOTE_MODAL,
         "private_metadata": json.dumps({"incident_id": incident_id}),
-        "title": _plain(f"Note on {reference}", 24),
-        "submit": _plain("Add note", 24),
-        "close": _plain("Cancel", 24),
+        "title": plain_text(f"Note on {reference}", 24),
+        "submit": plain_text("Add note", 24),
+        "close": plain_text("Cancel", 24),
         "blocks": [
             _input(
                 ids.NOTE_FIELD,
