@@ -92,10 +92,22 @@ class WebClientGateway:
 
     def announce(self, channel_id: str, incident: IncidentSnapshot) -> str:
         text, blocks = announcement(incident)
-        response = self._call(
-            "chat.postMessage",
-            lambda: self._client.chat_postMessage(channel=channel_id, text=text, blocks=blocks),
-        )
+
+        def post() -> Any:
+            return self._client.chat_postMessage(channel=channel_id, text=text, blocks=blocks)
+
+        try:
+            response = post()
+        except SlackApiError as error:
+            if _code(error) != "not_in_channel":
+                raise _failure("chat.postMessage", error) from error
+            # A public broadcast channel the bot was never invited to: join it and post.
+            self._call(
+                "conversations.join", lambda: self._client.conversations_join(channel=channel_id)
+            )
+            response = self._call("chat.postMessage", post)
+        except SlackClientError as error:
+            raise _failure("chat.postMessage", error) from error
         return str(response["ts"])
 
     def confirm_declared(self, response_url: str, incident: IncidentSnapshot) -> None:

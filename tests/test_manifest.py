@@ -22,6 +22,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "conversations.create": {"channels:manage", "groups:write"},
     "conversations.invite": {"channels:manage", "groups:write"},
     "conversations.setTopic": {"channels:manage", "groups:write"},
+    "conversations.join": {"channels:join"},
     "chat.postMessage": {"chat:write"},
     "chat.postEphemeral": {"chat:write"},
     "chat.update": {"chat:write"},

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.support.harness import ALICE, BROADCAST_CHANNEL, GENERAL, Harness
+from tests.support.harness import ALICE, BROADCAST_CHANNEL, GENERAL, Harness, running_firebreak
+from workflows.policy import Policy
 
 
 def _resume(harness: Harness) -> int:
@@ -87,3 +88,29 @@ def test_a_slack_failure_after_a_change_keeps_the_change(harness: Harness) -> No
     assert harness.events()[-1].kind == "severity_changed"
     told = harness.standin.ephemerals(ALICE, channel.id)[-1]
     assert "Saved, but Slack did not take the update" in told.text
+
+
+def test_the_bot_joins_a_public_broadcast_channel_it_was_not_invited_to(
+    database_url: str,
+) -> None:
+    policy = Policy.model_validate({"channels": {"broadcast": "C0ANNOUNCE"}})
+    with running_firebreak(database_url, policy) as harness:
+        harness.standin.add_channel("announcements", channel_id="C0ANNOUNCE", members=[ALICE])
+
+        harness.command("declare Announced anyway")
+
+        (announcement,) = harness.standin.messages("C0ANNOUNCE")
+        assert "INC-1" in announcement.text
+        assert "U0FIREBOT" in harness.standin.channel("C0ANNOUNCE").members
+        assert harness.incident().provisioned_at is not None
+
+
+def test_an_unreachable_database_is_reported_and_nothing_reaches_slack() -> None:
+    with running_firebreak("postgresql+psycopg://postgres@127.0.0.1:1/nowhere") as harness:
+        response = harness.command("declare Lost to the void")
+
+        assert response.status == 200
+        (reply,) = harness.standin.ephemerals(ALICE, GENERAL)
+        assert "Couldn't save: Firebreak's database is unavailable" in reply.text
+        assert "Nothing was changed" in reply.text
+        assert harness.standin.calls_to("conversations.create") == []
