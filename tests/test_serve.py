@@ -111,3 +111,39 @@ def test_serve_with_a_rejected_token_says_what_to_check(
     assert "did not accept SLACK_BOT_TOKEN" in result.stderr
     assert "Traceback" not in result.stderr
     assert "xoxb-not-the-right-token" not in result.stderr + result.stdout
+
+
+def test_serve_in_socket_mode_with_the_readme_two_variables(
+    standin: SlackStandIn, tmp_path: Path
+) -> None:
+    """The manifest's default: SLACK_BOT_TOKEN and SLACK_APP_TOKEN, no signing secret, no URL."""
+    env = _environment(standin, _free_port(), standin.bot_token)
+    env.pop("SLACK_SIGNING_SECRET")
+    env["SLACK_APP_TOKEN"] = standin.app_token
+    process = subprocess.Popen(
+        [_firebreak(), "serve"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        standin.wait_for_socket_connection(timeout=STARTUP_LIMIT_SECONDS)
+
+        response = standin.slash_command(ALICE, GENERAL, "/incident", "declare Over the socket")
+        help_response = standin.slash_command(ALICE, GENERAL, "/incident", "help")
+
+        assert response.status == 200
+        assert help_response.status == 200
+        standin.wait_for(
+            lambda: standin.channel_by_name("inc-1-over-the-socket") is not None,
+            timeout=10,
+            what="the incident channel",
+        )
+        texts = [m.text for m in standin.ephemerals(ALICE, GENERAL)]
+        assert any("`/incident declare <title>`" in text for text in texts)
+        assert [c.token for c in standin.calls_to("apps.connections.open")] == [standin.app_token]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -22,6 +22,8 @@ NOT_IN_SPEC = {
     # Introduced in 2022 with the files v2 upload flow; the spec stopped in 2020.
     "files.getUploadURLExternal",
     "files.completeUploadExternal",
+    # Socket Mode's connection method (2021), called with the app-level token.
+    "apps.connections.open",
 }
 
 NEWER_ARGUMENTS: dict[str, set[str]] = {

@@ -1,10 +1,12 @@
 """Slack's outbound side: what users do, built into signed requests to the app.
 
 Slash commands, clicks on rendered elements, modal submissions and cancels, events and the
-url_verification challenge. Each builds the body Slack would send (payloads.py), POSTs it
-signed to ``request_url`` (inbound.py) and then shows the app's answer the way Slack would
+url_verification challenge. Each builds the body Slack would send (payloads.py), delivers
+it (:meth:`SlackActions.mode`: POSTed signed to ``request_url`` by inbound.py, or sent as a
+Socket Mode envelope by socketmode.py) and then shows the app's answer the way Slack would
 (an ephemeral reply, a modal update), noting in ``InboundResponse.problems`` whatever
-Slack would hold against it. Mixed into :class:`~tests.slack_standin.SlackStandIn`.
+Slack would hold against it. Both transports return the same :class:`InboundResponse`,
+so the answer is interpreted once. Mixed into :class:`~tests.slack_standin.SlackStandIn`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import json
 import time
 import uuid
 from dataclasses import replace
-from typing import Any
+from typing import Any, Literal
 
 from . import payloads
 from .inbound import InboundResponse, post_signed, retry_headers
@@ -28,10 +30,13 @@ from .interactions import (
 )
 from .models import Channel, Message, User, View
 from .responses import apply_response
+from .socketmode import EnvelopeType, SocketModeServer, envelope_payload
 from .webapi import ApiError
 from .webapi.render import message_json
 from .webapi.views import checked_view, open_modal, replace_view
 from .workspace import Workspace
+
+DeliveryMode = Literal["http", "socket"]
 
 
 class SlackActions:
@@ -43,11 +48,61 @@ class SlackActions:
     request_url: str | None
     _last_commands: dict[tuple[str, str, str], bytes]
     _last_events: dict[str, tuple[str, bytes]]
+    _socket: SocketModeServer
 
     @property
     def base_url(self) -> str:
         """Where response_urls point (the serving stand-in provides it)."""
         raise NotImplementedError
+
+    @property
+    def mode(self) -> DeliveryMode | None:
+        """How requests reach the app: ``"http"`` (signed POSTs to ``request_url``) whenever
+        ``request_url`` is set; else ``"socket"`` (envelopes) once the app has connected over
+        Socket Mode, including while it is between connections after a disconnect; None
+        before either, when sending raises RuntimeError."""
+        if self.request_url is not None:
+            return "http"
+        if self._socket.accepted > 0:
+            return "socket"
+        return None
+
+    def _deliver(
+        self,
+        kind: EnvelopeType,
+        body: bytes,
+        content_type: str,
+        *,
+        accepts_response_payload: bool,
+        timestamp: int | None = None,
+        forge_signature: bool = False,
+        retry_num: int | None = None,
+        retry_reason: str | None = None,
+    ) -> InboundResponse:
+        """Send ``body`` the way :attr:`mode` says; the answer has the same form either way.
+
+        In Socket Mode the payload is the body's content (see
+        :func:`socketmode.envelope_payload`) and retries are marked on ``events_api``
+        envelopes only; there is no signature, so ``timestamp`` and ``forge_signature``
+        are refused.
+        """
+        if self.mode != "socket":
+            return self.post_signed(
+                body,
+                content_type,
+                timestamp=timestamp,
+                forge_signature=forge_signature,
+                extra_headers=retry_headers(retry_num, retry_reason),
+            )
+        if timestamp is not None or forge_signature:
+            raise ValueError("Socket Mode requests are not signed: no timestamp or forgery")
+        return self._socket.exchange(
+            kind,
+            envelope_payload(kind, body),
+            accepts_response_payload=accepts_response_payload,
+            retry_attempt=retry_num,
+            retry_reason=retry_reason,
+        )
 
     def post_signed(
         self,
@@ -60,7 +115,10 @@ class SlackActions:
     ) -> InboundResponse:
         """POST raw ``body`` to ``request_url``, signed (or forged) like Slack does."""
         if self.request_url is None:
-            raise RuntimeError("set standin.request_url to the bot's Request URL first")
+            raise RuntimeError(
+                "set standin.request_url to the bot's Request URL first "
+                "(or connect the bot over Socket Mode)"
+            )
         return post_signed(
             self.request_url,
             body,
@@ -112,12 +170,15 @@ class SlackActions:
                 )
                 body = payloads.form_body(fields)
                 self._last_commands[key] = body
-        response = self.post_signed(
+        response = self._deliver(
+            "slash_commands",
             body,
             payloads.FORM,
+            accepts_response_payload=True,
             timestamp=timestamp,
             forge_signature=forge_signature,
-            extra_headers=retry_headers(retry_num, retry_reason),
+            retry_num=retry_num,
+            retry_reason=retry_reason,
         )
         return self._show_command_answer(response, user_id, channel_id)
 
@@ -213,7 +274,12 @@ class SlackActions:
                     ephemeral=ephemeral,
                 ),
             )
-        response = self.post_signed(payloads.interactive_body(payload), payloads.FORM)
+        response = self._deliver(
+            "interactive",
+            payloads.interactive_body(payload),
+            payloads.FORM,
+            accepts_response_payload=False,
+        )
         if response.body.strip() and not response.problems:
             response = _with_problem(
                 response,
@@ -245,7 +311,12 @@ class SlackActions:
                 view=copy.deepcopy(view.view),
                 trigger_id=ws.issue_trigger(user_id, view_id=view_id),
             )
-        response = self.post_signed(payloads.interactive_body(payload), payloads.FORM)
+        response = self._deliver(
+            "interactive",
+            payloads.interactive_body(payload),
+            payloads.FORM,
+            accepts_response_payload=True,
+        )
         if response.problems:
             return response
         problem = self._apply_response_action(view, response)
@@ -312,7 +383,12 @@ class SlackActions:
                 "is_enterprise_install": False,
                 "enterprise": None,
             }
-        return self.post_signed(payloads.interactive_body(payload), payloads.FORM)
+        return self._deliver(
+            "interactive",
+            payloads.interactive_body(payload),
+            payloads.FORM,
+            accepts_response_payload=False,
+        )
 
     def send_event(
         self,
@@ -348,8 +424,13 @@ class SlackActions:
                 )
                 body = payloads.json_body(envelope)
                 self._last_events[key] = (new_id, body)
-        return self.post_signed(
-            body, payloads.JSON, extra_headers=retry_headers(retry_num, retry_reason)
+        return self._deliver(
+            "events_api",
+            body,
+            payloads.JSON,
+            accepts_response_payload=False,
+            retry_num=retry_num,
+            retry_reason=retry_reason,
         )
 
     def url_verification(self, challenge: str) -> InboundResponse:

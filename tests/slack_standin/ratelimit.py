@@ -4,7 +4,9 @@ Limits apply per method and per workspace (one workspace here). A tier gives the
 per-minute figure; the bucket holds that many calls and refills continuously, so a burst
 up to the figure passes and the steady rate is the figure per minute. chat.postMessage is
 special: about one message per second per channel with short bursts (a bucket of 5
-refilling at 1/s). Tier labels are the values of ``rate_limit_tiers.json`` (java-slack-sdk).
+refilling at 1/s). A few methods get a bigger bucket than their tier's figure (``BURST``)
+while keeping its steady rate. Tier labels are the values of ``rate_limit_tiers.json``
+(java-slack-sdk).
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ POST_MESSAGE_BURST = 5
 POST_MESSAGE_PER_SECOND = 1.0
 UNLIMITED_SPECIAL_TIERS = frozenset({"SpecialTier_auth_test", "SpecialTier_chat_getPermalink"})
 """Special tiers Slack publishes no figure for; they are generous, so not limited here."""
+BURST: dict[str, int] = {"apps.connections.open": 3}
+"""Bucket sizes above the tier's per-minute figure. Slack tolerates "a small amount of
+burst behavior" on Tier 1, and a Socket Mode client calls apps.connections.open on every
+(re)connect: a connect and two reconnects in a row pass, the steady rate stays 1/min."""
 
 
 @dataclass
@@ -51,8 +57,9 @@ class RateLimiter:
             capacity, per_second = float(POST_MESSAGE_BURST), POST_MESSAGE_PER_SECOND
         elif tier in TIER_PER_MINUTE:
             key = (method, "")
-            capacity = float(TIER_PER_MINUTE[tier])
-            per_second = capacity / 60.0
+            per_minute = TIER_PER_MINUTE[tier]
+            capacity = float(max(per_minute, BURST.get(method, 0)))
+            per_second = per_minute / 60.0
         elif tier in UNLIMITED_SPECIAL_TIERS:
             return None
         else:

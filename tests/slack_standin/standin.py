@@ -1,9 +1,10 @@
 """``SlackStandIn``: the façade tests use, tying the pieces together.
 
 It owns one :class:`Workspace` and serves the Web API, response_urls and file uploads
-over :class:`HttpServer`; Slack's outbound side (commands, clicks, submissions, events)
-comes from :class:`SlackActions`. Everything a test observes is returned as a snapshot
-copy, so tests never share mutable state with the server thread.
+over :class:`HttpServer`, and Socket Mode over :class:`SocketModeServer` (started on the
+app's first ``apps.connections.open``); Slack's outbound side (commands, clicks,
+submissions, events) comes from :class:`SlackActions`. Everything a test observes is
+returned as a snapshot copy, so tests never share mutable state with the server thread.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .models import Channel, Message, RecordedCall, User, View
 from .ratelimit import RateLimiter
 from .responses import post_to_response_url
 from .server import HttpReply, HttpRequest, HttpServer
+from .socketmode import SocketModeServer
 from .webapi import ApiSettings, WebApi, receive_upload
 from .webapi.conversations import channel_name_error
 from .workspace import Workspace
@@ -49,13 +51,16 @@ class SlackStandIn(SlackActions):
         team_domain: str = "firebreak-test",
         bot_user_id: str = "U0FIREBOT",
         app_id: str = "A0FIRE",
+        app_token: str = "xapp-standin",  # noqa: S107 - a fake token for a fake Slack
     ) -> None:
         self.signing_secret = signing_secret
         self.bot_token = bot_token
+        self._app_token = app_token
         self.verification_token = "standin-verification-token"
         """The deprecated ``token`` field Slack still puts into payloads."""
         self.request_url: str | None = None
-        """The app's Request URL; set it before sending inbound requests."""
+        """The app's Request URL; set it before sending inbound requests, or leave it None
+        and connect the app over Socket Mode (see :attr:`mode`)."""
         self.clock = Clock()
         self._ws = Workspace(
             clock=self.clock,
@@ -67,6 +72,7 @@ class SlackStandIn(SlackActions):
         self._faults = FaultPlan()
         self._limiter = RateLimiter(self.clock.now)
         self._settings = ApiSettings()
+        self._socket = SocketModeServer(app_id)
         self._api = WebApi(
             self._ws,
             faults=self._faults,
@@ -74,6 +80,8 @@ class SlackStandIn(SlackActions):
             settings=self._settings,
             bot_token=bot_token,
             base_url=lambda: self.base_url,
+            app_token=app_token,
+            issue_socket_link=self._socket.issue_link,
         )
         self._http = HttpServer(self._route)
         self._last_commands: dict[tuple[str, str, str], bytes] = {}
@@ -98,7 +106,8 @@ class SlackStandIn(SlackActions):
         self._http.start()
 
     def stop(self) -> None:
-        """Stop serving."""
+        """Stop serving (Socket Mode connections are closed first)."""
+        self._socket.stop()
         self._http.stop()
 
     def __enter__(self) -> SlackStandIn:
@@ -124,6 +133,11 @@ class SlackStandIn(SlackActions):
         return f"{self.base_url}/api/"
 
     @property
+    def app_token(self) -> str:
+        """The app-level token (``xapp-``) ``apps.connections.open`` takes."""
+        return self._app_token
+
+    @property
     def latency(self) -> float:
         """Extra seconds added to every Web API call."""
         return self._settings.latency
@@ -146,7 +160,7 @@ class SlackStandIn(SlackActions):
     @property
     def internal_errors(self) -> list[str]:
         """Tracebacks of bugs inside the stand-in (should stay empty)."""
-        return self._http.errors
+        return [*self._http.errors, *self._socket.errors]
 
     def advance(self, seconds: float) -> None:
         """Move the stand-in's clock forward: triggers and response_urls age, rate-limit
@@ -337,6 +351,25 @@ class SlackStandIn(SlackActions):
                 if remaining <= 0:
                     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
                 self._ws.changed.wait(min(remaining, 0.05))
+
+    # ---- Socket Mode ------------------------------------------------------------------
+
+    @property
+    def socket_connections(self) -> int:
+        """Socket Mode connections accepted so far (reconnects included)."""
+        return self._socket.accepted
+
+    def wait_for_socket_connection(self, timeout: float = 10.0) -> None:
+        """Block until a Socket Mode connection is open, its ``hello`` sent or queued ahead
+        of anything else; AssertionError on timeout. After :meth:`disconnect_socket` it
+        waits for the app's new connection."""
+        self._socket.wait_for_connection(timeout)
+
+    def disconnect_socket(self, reason: str = "refresh_requested") -> int:
+        """Send ``{"type": "disconnect", "reason": reason}`` on every open Socket Mode
+        connection, then close it, as Slack does before it refreshes a connection; returns
+        how many were disconnected. The app is expected to open a new one."""
+        return self._socket.disconnect(reason)
 
     # ---- faults -----------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """The Web API side of the stand-in (app -> Slack, ``/api/<method>``).
 
-``table.METHODS`` lists what is served; ``dispatch.WebApi`` runs the pipeline; one module
-per method family holds the handlers.
+``table.METHODS`` lists every method served (each row names the token it takes);
+``dispatch.WebApi`` runs the pipeline; one module per method family holds the handlers.
 """
 
 from .base import ApiCall, ApiError, MethodSpec

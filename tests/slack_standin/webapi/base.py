@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from ..models import Channel, User
 from ..workspace import Workspace
@@ -53,6 +53,8 @@ class ApiCall:
     args: dict[str, Any]
     ws: Workspace
     base_url: str
+    issue_socket_link: Callable[[], str] | None = None
+    """Issues a single-use Socket Mode URL (``apps.connections.open``)."""
 
     def text(self, name: str) -> str | None:
         """A string argument; None when absent or empty."""
@@ -124,6 +126,8 @@ class ApiCall:
 
 
 Handler = Callable[[ApiCall], dict[str, Any]]
+TokenType = Literal["bot", "app"]
+"""Which token a method takes: the bot token (``xoxb-``) or the app-level one (``xapp-``)."""
 
 
 @dataclass(frozen=True)
@@ -133,7 +137,8 @@ class MethodSpec:
     ``required`` maps each required argument to the error Slack gives when it is missing
     (None: the generic ``invalid_arguments``). ``optional`` lists the other accepted
     arguments; ``token`` is always accepted. ``tier`` is the label from
-    ``rate_limit_tiers.json``.
+    ``rate_limit_tiers.json``. Any other known token than ``token_type`` gives
+    ``not_allowed_token_type``.
     """
 
     name: str
@@ -141,6 +146,7 @@ class MethodSpec:
     tier: str
     required: Mapping[str, str | None] = field(default_factory=dict)
     optional: frozenset[str] = frozenset()
+    token_type: TokenType = "bot"
 
     @property
     def accepted(self) -> frozenset[str]:
@@ -155,9 +161,12 @@ def method(
     *,
     required: Mapping[str, str | None] | None = None,
     optional: str = "",
+    token_type: TokenType = "bot",  # noqa: S107 - a token kind, not a token
 ) -> MethodSpec:
     """Build a :class:`MethodSpec`; ``optional`` is a space-separated list of names."""
-    return MethodSpec(name, handler, tier, dict(required or {}), frozenset(optional.split()))
+    return MethodSpec(
+        name, handler, tier, dict(required or {}), frozenset(optional.split()), token_type
+    )
 
 
 def decode_json_arg(value: Any) -> Any:

@@ -1,9 +1,10 @@
 """The Web API pipeline: one request in, one Slack-shaped answer out, one call recorded.
 
 Order of checks, as Slack's edge would apply them: injected fault (infrastructure),
-unknown method, authentication, rate limit, arguments (unknown / missing), then the
-method's handler under the workspace lock. Every outcome, failures included, is appended
-to ``Workspace.calls``.
+unknown method, authentication (a token the workspace does not know, then one of the
+wrong type: bot token for an app-level method or the reverse), rate limit, arguments
+(unknown / missing), then the method's handler under the workspace lock. Every outcome,
+failures included, is appended to ``Workspace.calls``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ..models import RecordedCall
 from ..ratelimit import RateLimiter
 from ..workspace import Workspace
 from .base import JSON_ARGS, ApiCall, ApiError, MethodSpec, decode_json_arg
-from .table import METHODS
+from .table import spec_for
 
 UNIVERSAL_ARGS = frozenset({"team_id"})
 """Accepted by every method: slack_sdk adds ``team_id`` to each call when its client has
@@ -112,6 +113,8 @@ class WebApi:
         settings: ApiSettings,
         bot_token: str,
         base_url: Callable[[], str],
+        app_token: str | None = None,
+        issue_socket_link: Callable[[], str] | None = None,
     ) -> None:
         self.ws = ws
         self.faults = faults
@@ -119,6 +122,8 @@ class WebApi:
         self.settings = settings
         self.bot_token = bot_token
         self.base_url = base_url
+        self.app_token = app_token
+        self.issue_socket_link = issue_socket_link
 
     def handle(self, method: str, headers: Mapping[str, str], query: str, body: bytes) -> ApiReply:
         """Answer one call (sleeping first for injected latency) and record it."""
@@ -150,13 +155,16 @@ class WebApi:
         return ApiReply(fault.status, {"ok": False, "error": fault.error_code}, headers)
 
     def _answer(self, method: str, args: dict[str, Any], token: str | None) -> ApiReply:
-        spec = METHODS.get(method)
+        spec = spec_for(method)
         if spec is None:
             return ApiReply(404, {"ok": False, "error": "unknown_method"})
         if token is None:
             return ApiReply(200, {"ok": False, "error": "not_authed"})
-        if token != self.bot_token:
+        tokens = {"bot": self.bot_token, "app": self.app_token}
+        if token not in tokens.values():
             return ApiReply(200, {"ok": False, "error": "invalid_auth"})
+        if token != tokens[spec.token_type]:
+            return ApiReply(200, {"ok": False, "error": "not_allowed_token_type"})
         if self.settings.rate_limits:
             channel = args.get("channel")
             wait = self.limiter.check(
@@ -169,7 +177,7 @@ class WebApi:
         problem = argument_error(spec, args, self.ws.team_id)
         if problem is not None:
             return ApiReply(problem.status, problem.body())
-        call = ApiCall(method, dict(args), self.ws, self.base_url())
+        call = ApiCall(method, dict(args), self.ws, self.base_url(), self.issue_socket_link)
         with self.ws.lock:
             try:
                 result = spec.handler(call)

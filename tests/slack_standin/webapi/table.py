@@ -5,13 +5,16 @@ gives for the method), the required arguments with the error Slack answers when 
 missing (None: generic ``invalid_arguments``) and the optional arguments. Adding a method
 is one handler function plus one row here. ``tests/test_standin_openapi.py`` checks the
 argument names against Slack's OpenAPI spec.
+
+A row's ``token_type`` says which token the method takes: the bot token (``xoxb-``), or
+the app-level token (``xapp-``) for app-wide methods such as ``apps.connections.open``.
 """
 
 from __future__ import annotations
 
 from types import MappingProxyType
 
-from . import chat, conversations, files, items, users, views
+from . import apps, chat, conversations, files, items, users, views
 from .base import MethodSpec, method
 
 _POST_FIELDS = "text blocks attachments thread_ts as_user icon_emoji icon_url link_names parse"
@@ -156,7 +159,13 @@ _ROWS = [
         required={"files": None},
         optional="channel_id channels initial_comment thread_ts",
     ),
+    method("apps.connections.open", apps.apps_connections_open, "Tier1", token_type="app"),
 ]
 
 METHODS: MappingProxyType[str, MethodSpec] = MappingProxyType({row.name: row for row in _ROWS})
 """Method name -> its row."""
+
+
+def spec_for(name: str) -> MethodSpec | None:
+    """The row of method ``name`` (None: unknown method)."""
+    return METHODS.get(name)
