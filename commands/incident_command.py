@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -12,14 +11,12 @@ from commands import parsing
 from commands.blocks.card import card_blocks, card_fallback_text
 from commands.blocks.messages import section, timeline_text, usage
 from commands.blocks.modals import declare_modal
-from commands.replies import provisioning_problem, tell_privately
+from commands.declaring import declare_and_provision
 from commands.services import Services
 from commands.surface import INCIDENT_COMMAND
 from workflows import incidents
 from workflows.errors import NotAnIncidentChannel
 from workflows.publishing import publish_note
-
-log = logging.getLogger(__name__)
 
 
 def register(app: App, services: Services) -> None:
@@ -39,7 +36,9 @@ def register(app: App, services: Services) -> None:
                     view=declare_modal(services.policy, origin=origin),
                 )
             case parsing.Declare():
-                declare(services, ack, client, body, parsed)
+                declare_and_provision(
+                    services, _declare_request(command, parsed), ack, client, body
+                )
             case parsing.Note(text=text):
                 incident_id = _incident_here(services, command, "note")
                 with services.sessions.begin() as session:
@@ -63,15 +62,8 @@ def register(app: App, services: Services) -> None:
                 ack(text=text, blocks=section(text))
 
 
-def declare(
-    services: Services,
-    ack: Ack,
-    client: WebClient,
-    command: dict[str, Any],
-    parsed: parsing.Declare,
-) -> None:
-    """Commit the incident, ack, then build its Slack side after the ack."""
-    request = incidents.DeclareRequest(
+def _declare_request(command: dict[str, Any], parsed: parsing.Declare) -> incidents.DeclareRequest:
+    return incidents.DeclareRequest(
         title=parsed.title,
         domain=parsed.domain,
         severity=parsed.severity,
@@ -82,14 +74,6 @@ def declare(
         origin_channel_id=command["channel_id"],
         confirmation_url=command.get("response_url"),
     )
-    with services.sessions.begin() as session:
-        incident, created = incidents.declare(session, request, services.policy, services.clock)
-    ack()
-    if not created:
-        log.info("declare request for %s repeated; not declaring again", incident.reference)
-    problem = provisioning_problem(services.provisioner.provision(incident.id))
-    if problem:
-        tell_privately(client, command, problem)
 
 
 def _incident_here(services: Services, command: dict[str, Any], verb: str) -> int:

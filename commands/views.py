@@ -10,8 +10,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from commands import ids
-from commands.parsing import unescape
-from commands.replies import provisioning_problem, tell_privately
+from commands.declaring import declare_and_provision
 from commands.services import Services
 from workflows import incidents
 from workflows.errors import InvalidInput
@@ -25,7 +24,7 @@ def register(app: App, services: Services) -> None:
         origin = _metadata(view)
         try:
             request = incidents.DeclareRequest(
-                title=unescape(str(values.get(ids.TITLE_FIELD) or "")),
+                title=str(values.get(ids.TITLE_FIELD) or ""),
                 description=str(values.get(ids.DESCRIPTION_FIELD) or ""),
                 domain=str(values.get(ids.DOMAIN_FIELD) or services.policy.default_domain),
                 severity=str(values.get(ids.SEVERITY_FIELD) or services.policy.default_severity),
@@ -38,12 +37,7 @@ def register(app: App, services: Services) -> None:
             )
         except ValidationError as error:
             raise _as_field_error(error) from error
-        with services.sessions.begin() as session:
-            incident, _ = incidents.declare(session, request, services.policy, services.clock)
-        ack()
-        problem = provisioning_problem(services.provisioner.provision(incident.id))
-        if problem:
-            tell_privately(client, body, problem)
+        declare_and_provision(services, request, ack, client, body)
 
     @app.view(ids.NOTE_MODAL)
     def on_note(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:

@@ -73,3 +73,14 @@ def test_submitting_the_same_form_twice_declares_once(harness: Harness) -> None:
 
     assert len(harness.incidents()) == 1
     assert len(harness.standin.calls_to("conversations.create")) == 1
+
+
+def test_form_text_is_stored_exactly_as_typed(harness: Harness) -> None:
+    harness.command("declare")
+    (view,) = harness.standin.open_views(ALICE)
+
+    harness.submit(ALICE, view.id, {"title": "R&D <test> &amp; co", "severity": "sev3"})
+
+    assert harness.incidents()[0].title == "R&D <test> &amp; co"
+    header = harness.card().blocks[0]["text"]["text"]
+    assert header == "INC-1 · R&D <test> &amp; co"

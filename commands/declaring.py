@@ -1,0 +1,37 @@
+"""The declare sequence both surfaces share (slash command and form)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack
+from slack_sdk import WebClient
+
+from commands.replies import provisioning_problem, tell_privately
+from commands.services import Services
+from workflows import incidents
+
+log = logging.getLogger(__name__)
+
+
+def declare_and_provision(
+    services: Services,
+    request: incidents.DeclareRequest,
+    ack: Ack,
+    client: WebClient,
+    body: dict[str, Any],
+) -> None:
+    """Commit the incident, ack, then build its Slack side after the ack.
+
+    The row is committed before anything touches Slack, so a Slack failure loses
+    nothing; a repeated request finds the same incident and only resumes provisioning.
+    """
+    with services.sessions.begin() as session:
+        incident, created = incidents.declare(session, request, services.policy, services.clock)
+    ack()
+    if not created:
+        log.info("declare request for %s repeated; not declaring again", incident.reference)
+    problem = provisioning_problem(services.provisioner.provision(incident.id))
+    if problem:
+        tell_privately(client, body, problem)
