@@ -12,22 +12,15 @@ from typing import Annotated, Literal, Self
 
 import yaml
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
     ValidationError,
     model_validator,
 )
 
-Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
-Label = Annotated[str, StringConstraints(min_length=1, max_length=40, strip_whitespace=True)]
-Blurb = Annotated[str, StringConstraints(max_length=150, strip_whitespace=True)]
-ChannelId = Annotated[str, StringConstraints(pattern=r"^[CGD][A-Z0-9]{2,}$")]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from workflows.oncall_policy import OnCallPolicy
+from workflows.policy_types import Blurb, ChannelId, Key, Label
+from workflows.policy_types import Strict as _Strict
 
 
 class Severity(_Strict):
@@ -132,6 +125,7 @@ class Policy(_Strict):
     default_domain: Key = "other"
     roles: tuple[Role, ...] = Field(default=DEFAULT_ROLES, min_length=1, max_length=20)
     channels: Channels = Channels()
+    oncall: OnCallPolicy = OnCallPolicy()
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -149,6 +143,11 @@ class Policy(_Strict):
             raise ValueError("exactly one status must have stamps: resolved")
         if sum(1 for r in self.roles if r.owner) != 1:
             raise ValueError("exactly one role must have owner: true")
+        unknown = sorted(set(self.oncall.domain_rotations) - {d.key for d in self.domains})
+        if unknown:
+            raise ValueError(
+                f"oncall.domain_rotations names unknown domain(s): {', '.join(unknown)}"
+            )
         return self
 
     # Lookups used across the domain.
