@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from storage.types import UTCDateTime
@@ -51,6 +51,7 @@ class Incident(Base):
     declared_by: Mapped[str] = mapped_column(String(32))
     declared_at: Mapped[datetime]
     acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(32))
     contained_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
@@ -72,6 +73,10 @@ class Incident(Base):
     topic_set: Mapped[bool] = mapped_column(default=False)
     announcement_ts: Mapped[str | None] = mapped_column(String(32))
     confirmation_url: Mapped[str | None] = mapped_column(Text)
+    # The on-call rotation paged for this incident, and whom it paged (resolved to a user id).
+    oncall_rotation: Mapped[str | None] = mapped_column(String(64))
+    oncall_paged: Mapped[str | None] = mapped_column(String(32))
+    oncall_paged_at: Mapped[datetime | None]
     provisioned_at: Mapped[datetime | None]
     provision_attempts: Mapped[int] = mapped_column(default=0)
     provision_error: Mapped[str | None] = mapped_column(Text)
@@ -126,3 +131,69 @@ class TimelineEvent(Base):
     incident: Mapped[Incident] = relationship(back_populates="events")
 
     __table_args__ = (Index("ix_timeline_events_incident", "incident_id", "occurred_at"),)
+
+
+class OnCallOverride(Base):
+    """A cover or swap: ``user_id`` is the rotation's primary in [starts_at, ends_at)."""
+
+    __tablename__ = "oncall_overrides"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rotation: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(32))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    cancelled_at: Mapped[datetime | None]
+    cancelled_by: Mapped[str | None] = mapped_column(String(32))
+
+    __table_args__ = (Index("ix_oncall_overrides_window", "rotation", "ends_at", "starts_at"),)
+
+
+class Reminder(Base):
+    """Something due at a time: the scheduler only wakes code that claims due rows.
+
+    ``state`` moves pending → sending (claimed until ``claimed_until``) → sent, or to
+    cancelled. ``key`` is unique, so two replicas planning the same reminder insert one.
+    """
+
+    __tablename__ = "reminders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    handoff_id: Mapped[int | None] = mapped_column(ForeignKey("handoffs.id", ondelete="CASCADE"))
+    step: Mapped[int] = mapped_column(default=0)
+    due_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    claimed_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    __table_args__ = (
+        Index("ix_reminders_due", "state", "due_at"),
+        Index("ix_reminders_incident", "incident_id", "state"),
+    )
+
+
+class Handoff(Base):
+    """A weekend handoff (or Monday handback) of one rotation, posted once per window."""
+
+    __tablename__ = "handoffs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rotation: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    window_starts_at: Mapped[datetime]
+    window_ends_at: Mapped[datetime]
+    incoming: Mapped[str | None] = mapped_column(String(32))
+    backup: Mapped[str | None] = mapped_column(String(32))
+    posted_at: Mapped[datetime | None]
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(32))
+    escalated_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("rotation", "kind", "window_starts_at"),)
