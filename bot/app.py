@@ -20,6 +20,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from commands import card_actions, errors, events, incident_command, views
+from commands.directory import SlackDirectory
 from commands.gateway import WebClientGateway
 from commands.services import Services
 from workflows.clock import Clock
@@ -67,6 +68,7 @@ def create_app(
         clock=clock,
         gateway=gateway,
         provisioner=Provisioner(sessions, gateway, policy, clock),
+        directory=SlackDirectory(client),
     )
     app = App(
         client=client,

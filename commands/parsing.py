@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from commands.slack_text import readable
 from workflows.incidents import MAX_TITLE
 from workflows.policy import Policy
 
@@ -51,13 +52,9 @@ _FLAGS_WITH_VALUE = {"--sev": "severity", "--severity": "severity", "--domain": 
 _BARE_FLAGS = {"--private": "restricted", "--restricted": "restricted"}
 
 
-def unescape(text: str) -> str:
-    """Slack sends ``&``, ``<`` and ``>`` HTML-escaped; Firebreak escapes again on output."""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
 def parse_incident_command(text: str, policy: Policy) -> IncidentCommand:
-    words = unescape(text).split()
+    # Titles and notes keep what the user typed; Firebreak escapes again on output.
+    words = readable(text).split()
     if not words:
         return Help()
     verb, rest = words[0].lower(), words[1:]

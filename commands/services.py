@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from workflows.clock import Clock
+from workflows.directory import UserDirectory
 from workflows.gateway import SlackGateway
 from workflows.policy import Policy
 from workflows.provisioning import Provisioner
@@ -19,3 +20,4 @@ class Services:
     clock: Clock
     gateway: SlackGateway
     provisioner: Provisioner
+    directory: UserDirectory

@@ -96,13 +96,19 @@ def test_declare_records_the_incident_and_its_first_event(harness: Harness) -> N
 
 
 def test_mentions_in_a_title_ping_nobody(harness: Harness) -> None:
-    harness.declare("<!channel> @here <@U0BOB> <https://evil.example|click> broke")
+    # What Slack sends when someone types "@channel @here @bob" and a link, and then
+    # literally "<!channel>" (which it escapes).
+    harness.declare(
+        "<!channel> <!here> <@U0BOB|bob> <https://evil.example|click> &lt;!channel&gt; broke"
+    )
 
+    assert harness.incident().title == "@channel @here @bob click <!channel> broke"
     sent = [m.text for m in harness.standin.messages(BROADCAST_CHANNEL)]
     sent += [mrkdwn_text(harness.card().blocks), harness.card().text]
     for text in sent:
         assert "<!channel>" not in text
-        assert "<@U0BOB>" not in text
+        assert "<!here>" not in text
+        assert "<@U0BOB" not in text
         assert "<https://evil.example" not in text
     assert "&lt;!channel&gt;" in harness.standin.messages(BROADCAST_CHANNEL)[0].text
 

@@ -88,7 +88,7 @@ def test_clicking_the_private_card_updates_it_and_the_pinned_one(harness: Harnes
 def test_timeline_lists_what_happened_in_order(harness: Harness) -> None:
     channel = harness.declare("Listings scraped")
     harness.command("note first note", channel=channel.id)
-    harness.command("note second <!here> note", channel=channel.id)
+    harness.command("note second &lt;!here&gt; note", channel=channel.id)
 
     harness.command("timeline", channel=channel.id)
 
@@ -98,3 +98,11 @@ def test_timeline_lists_what_happened_in_order(harness: Harness) -> None:
     assert "Declared SEV3: Listings scraped" in lines[1]
     assert lines[2].endswith("noted: first note")
     assert lines[3].endswith("noted: second &lt;!here&gt; note")
+
+
+def test_slack_markup_in_a_title_reads_as_typed(harness: Harness) -> None:
+    harness.declare(
+        "Fraud by <@U0BOB|bob> in <#C0GENERAL|general> &amp; <https://shop.example|shop>"
+    )
+
+    assert harness.incident().title == "Fraud by @bob in #general & shop"
