@@ -19,13 +19,25 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from commands import card_actions, errors, events, incident_command, views
+from commands import (
+    card_actions,
+    errors,
+    events,
+    incident_command,
+    oncall_command,
+    reminder_actions,
+    views,
+)
 from commands.directory import SlackDirectory
 from commands.gateway import WebClientGateway
 from commands.services import Services
 from workflows.clock import Clock
+from workflows.escalation import IncidentReminders
+from workflows.handoffs import HANDOFF_KINDS, HandoffReminders
+from workflows.planning import INCIDENT_KINDS
 from workflows.policy import Policy
 from workflows.provisioning import Provisioner
+from workflows.reminders import ReminderRunner
 
 WEB_API_TIMEOUT_SECONDS = 10
 LISTENER_THREADS = 16
@@ -49,6 +61,7 @@ def slack_client(token: str, api_url: str) -> WebClient:
 class Firebreak:
     app: App
     services: Services
+    reminders: ReminderRunner
 
 
 def create_app(
@@ -62,13 +75,14 @@ def create_app(
 ) -> Firebreak:
     """Build the Bolt app. ``signing_secret`` may be None only in Socket Mode."""
     gateway = WebClientGateway(client, policy)
+    directory = SlackDirectory(client)
     services = Services(
         sessions=sessions,
         policy=policy,
         clock=clock,
         gateway=gateway,
-        provisioner=Provisioner(sessions, gateway, policy, clock),
-        directory=SlackDirectory(client),
+        provisioner=Provisioner(sessions, gateway, directory, policy, clock),
+        directory=directory,
     )
     app = App(
         client=client,
@@ -81,7 +95,28 @@ def create_app(
     )
     errors.register(app)
     incident_command.register(app, services)
+    oncall_command.register(app, services)
     card_actions.register(app, services)
+    reminder_actions.register(app, services)
     views.register(app, services)
     events.register(app, services)
-    return Firebreak(app=app, services=services)
+    return Firebreak(app=app, services=services, reminders=reminder_runner(services))
+
+
+def reminder_runner(services: Services) -> ReminderRunner:
+    """The runner the scheduler drives, with a handler for every kind of reminder."""
+    incident_reminders = IncidentReminders(
+        services.sessions, services.gateway, services.directory, services.policy
+    )
+    handoff_reminders = HandoffReminders(
+        services.sessions, services.gateway, services.directory, services.policy
+    )
+    return ReminderRunner(
+        services.sessions,
+        services.clock,
+        handlers={
+            **dict.fromkeys(INCIDENT_KINDS, incident_reminders),
+            **dict.fromkeys(HANDOFF_KINDS, handoff_reminders),
+        },
+        late_after=services.policy.escalation.late_after,
+    )

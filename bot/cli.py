@@ -155,7 +155,7 @@ def _serve(settings: Settings, _args: argparse.Namespace) -> int:
             f"Slack at {settings.slack_api_url} did not accept SLACK_BOT_TOKEN ({error}). "
             "Check the token (OAuth & Permissions → Bot User OAuth Token) and SLACK_API_URL."
         ) from error
-    scheduler = start_scheduler(firebreak.services.provisioner)
+    scheduler = start_scheduler(firebreak)
     try:
         if settings.slack_app_token is not None:
             log.info("starting in Socket Mode")

@@ -1,26 +1,52 @@
-"""The clock that wakes the domain. Jobs hold no state: what is due lives in the database."""
+"""The clock that wakes the domain. Jobs hold no state: what is due lives in the database.
+
+Every replica runs the same jobs; the database decides who does the work (a row
+claimed with SKIP LOCKED, a provisioning lease), so nothing is sent twice.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from workflows.provisioning import Provisioner
+from bot.app import Firebreak
+from workflows.handoffs import plan_handoffs
 
 RESUME_PROVISIONING_EVERY_SECONDS = 60
+FIRE_REMINDERS_EVERY_SECONDS = 15
+PLAN_HANDOFFS_EVERY_MINUTES = 10
 
 
-def start_scheduler(provisioner: Provisioner) -> BackgroundScheduler:
+def start_scheduler(firebreak: Firebreak) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(
         timezone=UTC,
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
+        # After downtime run each job once, not once per missed tick; the runner itself
+        # sends what was missed once and says it is late.
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
     )
     scheduler.add_job(
-        provisioner.resume_pending,
+        firebreak.services.provisioner.resume_pending,
         "interval",
         seconds=RESUME_PROVISIONING_EVERY_SECONDS,
         id="resume-provisioning",
+        replace_existing=True,
+    )
+    services = firebreak.services
+    scheduler.add_job(
+        plan_handoffs,
+        "interval",
+        args=(services.sessions, services.policy, services.clock),
+        minutes=PLAN_HANDOFFS_EVERY_MINUTES,
+        next_run_time=datetime.now(UTC),
+        id="plan-handoffs",
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        firebreak.reminders.run_due,
+        "interval",
+        seconds=FIRE_REMINDERS_EVERY_SECONDS,
+        id="fire-reminders",
         replace_existing=True,
     )
     scheduler.start()

@@ -67,6 +67,18 @@ def register(app: App, services: Services) -> None:
             )
         _show(services, incident_id, change, body, respond)
 
+    @app.action(ids.ACKNOWLEDGE_BUTTON)
+    def on_acknowledge(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
+    ) -> None:
+        ack()
+        incident_id = _incident_of(action)
+        with services.sessions.begin() as session:
+            change = incidents.acknowledge(
+                session, incident_id, _user(body), services.policy, services.clock
+            )
+        _show(services, incident_id, change, body, respond)
+
     @app.action(ids.ADD_NOTE_BUTTON)
     def on_add_note(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient

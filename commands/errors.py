@@ -17,7 +17,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import DBAPIError
 
+from commands.blocks import oncall
 from commands.blocks.messages import section, usage
+from commands.oncall_parsing import OnCallUsageError
 from commands.parsing import UsageError
 from commands.replies import tell_privately
 from workflows.errors import IncidentError, InvalidInput, StorageUnavailable
@@ -29,6 +31,8 @@ MAX_FIELD_ERROR = 150
 
 
 def describe(error: Exception) -> str:
+    if isinstance(error, OnCallUsageError):
+        return oncall.usage(str(error))
     if isinstance(error, UsageError):
         return usage(str(error))
     if isinstance(error, IncidentError):

@@ -19,10 +19,31 @@ from commands.blocks.card import (
     note_line,
     topic_text,
 )
+from commands.blocks.handoffs import (
+    backup_page_text,
+    handback_blocks,
+    handback_text,
+    handoff_blocks,
+    handoff_text,
+    pager_request,
+)
 from commands.blocks.messages import section
+from commands.blocks.reminders import (
+    page_line,
+    reminder_blocks,
+    reminder_text,
+    status_update_text,
+)
 from workflows.gateway import ChannelNameTaken, SlackFailure
 from workflows.policy import Policy
-from workflows.snapshots import IncidentSnapshot, StateChange, TimelineEntry
+from workflows.snapshots import (
+    HandbackDigest,
+    HandoffDigest,
+    IncidentSnapshot,
+    ReminderNotice,
+    StateChange,
+    TimelineEntry,
+)
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +146,57 @@ class WebClientGateway:
 
     def post_note(self, incident: IncidentSnapshot, entry: TimelineEntry) -> None:
         self._post_line(incident, note_line(entry))
+
+    def page(self, incident: IncidentSnapshot, user_id: str, rotation: str) -> None:
+        self._post_line(incident, page_line(user_id, rotation))
+
+    def send_reminder(self, notice: ReminderNotice) -> None:
+        self._call(
+            "chat.postMessage",
+            lambda: self._client.chat_postMessage(
+                channel=_channel(notice.incident),
+                text=reminder_text(notice),
+                blocks=reminder_blocks(notice),
+            ),
+        )
+
+    def post_status_update(
+        self, incident: IncidentSnapshot, entry: TimelineEntry, broadcast: str | None
+    ) -> None:
+        text = status_update_text(incident, entry)
+        self._post_line(incident, text)
+        if broadcast and not incident.restricted:
+            self._call(
+                "chat.postMessage",
+                lambda: self._client.chat_postMessage(
+                    channel=broadcast, text=text, blocks=section(text)
+                ),
+            )
+
+    def post_handoff(self, channel_id: str | None, digest: HandoffDigest) -> None:
+        if channel_id:
+            self._post(channel_id, handoff_text(digest), handoff_blocks(digest))
+        if digest.incoming:
+            text, blocks = pager_request(digest)
+            self._post(digest.incoming, text, blocks)  # a user id posts to the bot's DM
+
+    def page_handoff_backup(
+        self, channel_id: str | None, rotation: str, incoming: str | None, backup: str
+    ) -> None:
+        text = backup_page_text(rotation, incoming, backup)
+        self._post(backup, text, section(text))
+        if channel_id:
+            self._post(channel_id, text, section(text))
+
+    def post_handback(self, channel_id: str | None, digest: HandbackDigest) -> None:
+        if channel_id:
+            self._post(channel_id, handback_text(digest), handback_blocks(digest))
+
+    def _post(self, channel: str, text: str, blocks: list[dict[str, Any]]) -> None:
+        self._call(
+            "chat.postMessage",
+            lambda: self._client.chat_postMessage(channel=channel, text=text, blocks=blocks),
+        )
 
     def _post_line(self, incident: IncidentSnapshot, text: str) -> None:
         self._call(

@@ -8,6 +8,11 @@ SEVERITY_SELECT = "incident_severity"
 OWNER_SELECT = "incident_owner"
 STATUS_BUTTON = "incident_status"
 ADD_NOTE_BUTTON = "incident_add_note"
+ACKNOWLEDGE_BUTTON = "incident_acknowledge"
+
+REMINDER_ACKNOWLEDGE = "reminder_acknowledge"
+REMINDER_SNOOZE = "reminder_snooze"
+HANDOFF_ACKNOWLEDGE = "handoff_acknowledge"
 
 DECLARE_MODAL = "incident_declare"
 NOTE_MODAL = "incident_note"

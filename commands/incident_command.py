@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
@@ -14,9 +15,10 @@ from commands.blocks.modals import declare_modal
 from commands.declaring import declare_and_provision
 from commands.services import Services
 from commands.surface import INCIDENT_COMMAND
+from commands.when import BadTime, parse_when
 from workflows import incidents
 from workflows.errors import NotAnIncidentChannel
-from workflows.publishing import publish_note
+from workflows.publishing import publish_change, publish_note
 
 
 def register(app: App, services: Services) -> None:
@@ -48,6 +50,42 @@ def register(app: App, services: Services) -> None:
                     current = incidents.load(session, incident_id, services.policy)
                 ack()
                 publish_note(services.gateway, current, entry)
+            case parsing.StatusUpdate(text=text):
+                incident_id = _incident_here(services, command, "update")
+                with services.sessions.begin() as session:
+                    entry = incidents.record_status_update(
+                        session,
+                        incident_id,
+                        text,
+                        command["user_id"],
+                        services.policy,
+                        services.clock,
+                    )
+                    current = incidents.load(session, incident_id, services.policy)
+                ack()
+                services.gateway.post_status_update(
+                    current, entry, services.policy.channels.broadcast
+                )
+            case parsing.SetDeadline(when=when):
+                incident_id = _incident_here(services, command, "deadline")
+                zone = ZoneInfo(services.directory.time_zone(command["user_id"]))
+                try:
+                    due_at = parse_when(when, zone, services.clock.now())
+                except BadTime as error:
+                    raise parsing.UsageError(str(error)) from error
+                with services.sessions.begin() as session:
+                    change = incidents.set_deadline(
+                        session,
+                        incident_id,
+                        due_at,
+                        command["user_id"],
+                        services.policy,
+                        services.clock,
+                    )
+                    current = incidents.load(session, incident_id, services.policy)
+                ack()
+                if change is not None:
+                    publish_change(services.gateway, current, change)
             case parsing.ShowStatus():
                 incident_id = _incident_here(services, command, "status")
                 with services.sessions() as session:

@@ -32,6 +32,16 @@ class Note:
 
 
 @dataclass(frozen=True)
+class StatusUpdate:
+    text: str
+
+
+@dataclass(frozen=True)
+class SetDeadline:
+    when: str
+
+
+@dataclass(frozen=True)
 class ShowStatus:
     pass
 
@@ -46,7 +56,9 @@ class Help:
     pass
 
 
-IncidentCommand = Declare | OpenDeclareForm | Note | ShowStatus | ShowTimeline | Help
+IncidentCommand = (
+    Declare | OpenDeclareForm | Note | StatusUpdate | SetDeadline | ShowStatus | ShowTimeline | Help
+)
 
 _FLAGS_WITH_VALUE = {"--sev": "severity", "--severity": "severity", "--domain": "domain"}
 _BARE_FLAGS = {"--private": "restricted", "--restricted": "restricted"}
@@ -68,6 +80,19 @@ def parse_incident_command(text: str, policy: Policy) -> IncidentCommand:
                 "`/incident note` needs the note text: `/incident note <what happened>`."
             )
         return Note(" ".join(rest))
+    if verb == "update":
+        if not rest:
+            raise UsageError(
+                "`/incident update` needs the update text: "
+                "`/incident update <what changed, what's next>`."
+            )
+        return StatusUpdate(" ".join(rest))
+    if verb == "deadline":
+        if not rest:
+            raise UsageError(
+                "`/incident deadline` needs a time: `/incident deadline 2026-12-01 17:00`."
+            )
+        return SetDeadline(" ".join(rest))
     if verb in ("status", "card"):
         return ShowStatus()
     if verb == "timeline":

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 INCIDENT_COMMAND = "/incident"
-SLASH_COMMANDS = (INCIDENT_COMMAND,)
+ONCALL_COMMAND = "/oncall"
+SLASH_COMMANDS = (INCIDENT_COMMAND, ONCALL_COMMAND)
 
 CHANNEL_RENAME_EVENTS = ("channel_rename", "group_rename")
 EVENTS = CHANNEL_RENAME_EVENTS

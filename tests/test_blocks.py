@@ -71,6 +71,7 @@ def test_the_card_status_buttons_do_not_include_the_current_status() -> None:
     blocks = card_blocks(_incident(status="contained", status_label="Contained"), Policy())
     status_block = next(b for b in blocks if b["block_id"] == "inc42.status")
     assert [e["value"] for e in status_block["elements"]] == [
+        "acknowledge",
         "investigating",
         "mitigated",
         "resolved",

@@ -50,6 +50,7 @@ def test_card_controls_offer_severity_owner_status_and_note(harness: Harness) ->
     assert severity["initial_option"]["value"] == "sev3"
     assert element(blocks, "incident_owner")["type"] == "users_select"
     assert action_ids(blocks)[2:] == [
+        "incident_acknowledge",
         "incident_status.contained",
         "incident_status.mitigated",
         "incident_status.resolved",

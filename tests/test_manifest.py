@@ -11,7 +11,14 @@ import pytest
 import yaml
 
 from commands.surface import EVENTS, SLASH_COMMANDS
-from tests.support.harness import ALICE, Harness
+from tests.support.harness import (
+    ALICE,
+    BROADCAST_CHANNEL,
+    GENERAL,
+    Harness,
+    running_firebreak,
+)
+from workflows.policy import Policy
 
 MANIFEST = Path(__file__).resolve().parents[1] / "app_manifest.yml"
 
@@ -29,6 +36,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "pins.add": {"pins:write"},
     "views.open": set(),
     "users.info": {"users:read"},
+    "users.lookupByEmail": {"users:read.email"},
 }
 EVENT_SCOPES = {"channel_rename": "channels:read", "group_rename": "groups:read"}
 
@@ -77,19 +85,43 @@ def test_every_subscribed_event_has_a_listener(harness: Harness, event_type: str
     assert harness.events()[-1].kind == "channel_renamed"
 
 
-def test_the_scopes_cover_every_web_api_method_the_bot_calls(harness: Harness) -> None:
-    channel = harness.declare("Public one")
-    harness.declare("--private Private one")
-    harness.standin.rate_limits = False
-    card = harness.card()
-    harness.click(ALICE, channel.id, card.ts, "incident_owner", selected_user="U0BOB")
-    harness.click(ALICE, channel.id, card.ts, "incident_add_note")
-    harness.command("declare")
-    harness.command("note hello", channel=channel.id)
-    harness.command("nonsense")
+def _policy_with_a_rotation() -> Policy:
+    """The default policy plus a rotation naming one member by email, posting overrides."""
+    return Policy.model_validate(
+        {
+            "channels": {"broadcast": BROADCAST_CHANNEL},
+            "oncall": {
+                "rotations": [
+                    {
+                        "name": "trust-safety",
+                        "time_zone": "Europe/Berlin",
+                        "members": [ALICE, "bob@example.com"],
+                        "channel": BROADCAST_CHANNEL,
+                    }
+                ]
+            },
+        }
+    )
+
+
+def test_the_scopes_cover_every_web_api_method_the_bot_calls(database_url: str) -> None:
+    with running_firebreak(database_url, _policy_with_a_rotation()) as harness:
+        channel = harness.declare("Public one")
+        harness.declare("--private Private one")
+        harness.standin.rate_limits = False
+        card = harness.card()
+        harness.click(ALICE, channel.id, card.ts, "incident_owner", selected_user="U0BOB")
+        harness.click(ALICE, channel.id, card.ts, "incident_add_note")
+        harness.command("declare")
+        harness.command("note hello", channel=channel.id)
+        harness.command("nonsense")
+        harness.standin.slash_command(ALICE, GENERAL, "/oncall", "")
+        harness.standin.slash_command(ALICE, GENERAL, "/oncall", "override <@U0BOB|bob> now +1h")
+        harness.settle()
+        called = {call.method for call in harness.standin.calls}
 
     scopes = set(_manifest()["oauth_config"]["scopes"]["bot"])
-    called = {call.method for call in harness.standin.calls}
+    assert {"users.lookupByEmail", "users.info"} <= called
     unknown = called - METHOD_SCOPES.keys()
     assert unknown == set(), f"add the scopes of {unknown} to METHOD_SCOPES and the manifest"
     for method in called:

@@ -35,6 +35,8 @@ def test_the_readme_example_policy_loads(tmp_path: Path) -> None:
 
     assert policy.channels.broadcast == "C0123456789"
     assert policy.find_severity("sev1") is not None
+    assert [rotation.name for rotation in policy.oncall.rotations] == ["trust-safety", "payments"]
+    assert policy.oncall.rotation_for_domain("fraud_scam") == policy.oncall.rotations[1]
 
 
 def test_a_partial_file_keeps_the_other_defaults(tmp_path: Path) -> None:

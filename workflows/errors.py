@@ -3,7 +3,9 @@
 IncidentError                 a user-facing problem; ``str(error)`` is safe to show
 ├── InvalidInput              bad command text or form value (``field`` names the input)
 ├── IncidentNotFound          no incident with that reference
-└── NotAnIncidentChannel      a command that needs an incident channel was typed elsewhere
+├── NotAnIncidentChannel      a command that needs an incident channel was typed elsewhere
+├── OverrideNotFound          no on-call override with that id
+└── AlreadyDone               a repeated request (a retry, a double submit) that changes nothing
 StorageUnavailable            the database could not be reached; nothing was saved
 """
 
@@ -32,6 +34,19 @@ class NotAnIncidentChannel(IncidentError):
             f"`/incident {command}` works inside an incident channel. "
             "Run it in the incident's channel, or declare one with `/incident declare <title>`."
         )
+
+
+class OverrideNotFound(IncidentError):
+    def __init__(self, override_id: int) -> None:
+        super().__init__(
+            f"There is no on-call override #{override_id}. "
+            "`/oncall schedule` lists the overrides in force with their ids."
+        )
+        self.override_id = override_id
+
+
+class AlreadyDone(IncidentError):
+    """What was asked is already so; the message says what stands, and nothing was changed."""
 
 
 class StorageUnavailable(Exception):

@@ -10,7 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from workflows.snapshots import IncidentSnapshot, StateChange, TimelineEntry
+from workflows.snapshots import (
+    HandbackDigest,
+    HandoffDigest,
+    IncidentSnapshot,
+    ReminderNotice,
+    StateChange,
+    TimelineEntry,
+)
 
 
 class SlackFailure(Exception):
@@ -60,3 +67,29 @@ class SlackGateway(Protocol):
     def post_change(self, incident: IncidentSnapshot, change: StateChange) -> None: ...
 
     def post_note(self, incident: IncidentSnapshot, entry: TimelineEntry) -> None: ...
+
+    def page(self, incident: IncidentSnapshot, user_id: str, rotation: str) -> None:
+        """Tell the incident channel that the on-call was paged (the mention pages them)."""
+        ...
+
+    def send_reminder(self, notice: ReminderNotice) -> None:
+        """Post a reminder or escalation, with Acknowledge and Snooze buttons."""
+        ...
+
+    def post_status_update(
+        self, incident: IncidentSnapshot, entry: TimelineEntry, broadcast: str | None
+    ) -> None:
+        """Post a status update in the incident channel and, unless restricted, the broadcast."""
+        ...
+
+    def post_handoff(self, channel_id: str | None, digest: HandoffDigest) -> None:
+        """Post the weekend handoff digest and ask the incoming on-call, in a DM, to confirm."""
+        ...
+
+    def page_handoff_backup(
+        self, channel_id: str | None, rotation: str, incoming: str | None, backup: str
+    ) -> None:
+        """Nobody confirmed the pager: page the backup by DM and say so in the channel."""
+        ...
+
+    def post_handback(self, channel_id: str | None, digest: HandbackDigest) -> None: ...

@@ -14,9 +14,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.models import Incident, RoleAssignment, TimelineEvent
+from storage.models import Incident, Reminder, RoleAssignment, TimelineEvent
 from workflows.clock import Clock
+from workflows.durations import format_duration
 from workflows.errors import IncidentNotFound, InvalidInput
+from workflows.planning import replan
 from workflows.policy import Policy
 from workflows.snapshots import IncidentSnapshot, StateChange, TimelineEntry
 
@@ -97,6 +99,7 @@ def declare(
             "restricted": request.restricted,
         },
     )
+    replan(session, incident, policy, now)
     return snapshot(session, incident, policy), True
 
 
@@ -123,7 +126,9 @@ def change_severity(
     change = _change(incident, "severity", severity, actor, policy)
     if change is not None:
         incident.severity = severity
-        _record_change(session, incident, clock.now(), change)
+        now = clock.now()
+        _record_change(session, incident, now, change)
+        replan(session, incident, policy, now)
     return change
 
 
@@ -154,6 +159,7 @@ def change_status(
             setattr(incident, column, None)
     incident.status = status
     _record_change(session, incident, now, change)
+    replan(session, incident, policy, now)
     return change
 
 
@@ -185,6 +191,118 @@ def assign_owner(
     )
     _record_change(session, incident, now, change)
     return change
+
+
+def acknowledge(
+    session: Session, incident_id: int, actor: str, policy: Policy, clock: Clock
+) -> StateChange | None:
+    """Stop the acknowledgement clock (once); pending acknowledgement reminders are dropped."""
+    incident = _locked(session, incident_id)
+    if incident.acknowledged_at is not None:
+        return None
+    now = clock.now()
+    incident.acknowledged_at = now
+    incident.acknowledged_by = actor
+    change = StateChange(
+        field="acknowledged",
+        actor=actor,
+        before=None,
+        after=actor,
+        before_label=None,
+        after_label="acknowledged",
+    )
+    _record_change(session, incident, now, change)
+    replan(session, incident, policy, now)
+    return change
+
+
+def set_deadline(
+    session: Session, incident_id: int, due_at: datetime, actor: str, policy: Policy, clock: Clock
+) -> StateChange | None:
+    """Set the external deadline (a regulator's response date, say) and plan its reminders."""
+    incident = _locked(session, incident_id)
+    if incident.due_at == due_at:
+        return None
+    now = clock.now()
+    before = incident.due_at
+    incident.due_at = due_at
+    change = StateChange(
+        field="deadline",
+        actor=actor,
+        before=before.isoformat() if before else None,
+        after=due_at.isoformat(),
+        before_label=before.isoformat() if before else None,
+        after_label=due_at.isoformat(),
+    )
+    _record_change(session, incident, now, change)
+    replan(session, incident, policy, now)
+    return change
+
+
+def record_status_update(
+    session: Session, incident_id: int, text: str, actor: str, policy: Policy, clock: Clock
+) -> TimelineEntry:
+    """A status update for stakeholders; it restarts the update-reminder clock."""
+    text = text.strip()
+    if not text:
+        raise InvalidInput(
+            "A status update needs text: `/incident update <what changed, what's next>`.",
+            field="update",
+        )
+    if len(text) > MAX_NOTE:
+        raise InvalidInput(f"Keep status updates under {MAX_NOTE} characters.", field="update")
+    incident = _locked(session, incident_id)
+    now = clock.now()
+    incident.updated_at = now
+    event = _record(session, incident, now, actor, "status_update", text, {})
+    replan(session, incident, policy, now)
+    return _entry(event)
+
+
+def snooze(
+    session: Session,
+    reminder_id: int,
+    length: timedelta,
+    actor: str,
+    policy: Policy,
+    clock: Clock,
+) -> tuple[int, str, datetime]:
+    """Push the next reminder of the same kind back by ``length``: (incident, kind, until)."""
+    reminder = session.get(Reminder, reminder_id)
+    if reminder is None or reminder.incident_id is None:
+        raise InvalidInput("That reminder no longer exists.")
+    incident = _locked(session, reminder.incident_id)
+    now = clock.now()
+    until = now + length
+    _record(
+        session,
+        incident,
+        now,
+        actor,
+        "snoozed",
+        f"Snoozed {reminder.kind.replace('_', ' ')} reminders for {format_duration(length)}",
+        {"kind": reminder.kind, "until": until.isoformat()},
+    )
+    replan(session, incident, policy, now)
+    return incident.id, reminder.kind, until
+
+
+def record_paged(session: Session, incident_id: int, clock: Clock) -> None:
+    """The on-call was paged in the channel: say so on the timeline, once."""
+    incident = _locked(session, incident_id)
+    if incident.oncall_paged_at is not None:
+        return
+    now = clock.now()
+    incident.oncall_paged_at = now
+    _record(
+        session,
+        incident,
+        now,
+        None,
+        "paged",
+        f"Paged the on-call of {incident.oncall_rotation}",
+        {"user": incident.oncall_paged, "rotation": incident.oncall_rotation},
+    )
 
 
 def add_note(
@@ -275,6 +393,11 @@ def snapshot(session: Session, incident: Incident, policy: Policy) -> IncidentSn
         channel_id=incident.channel_id,
         channel_name=incident.channel_name,
         card_ts=incident.card_ts,
+        acknowledged_at=incident.acknowledged_at,
+        acknowledged_by=incident.acknowledged_by,
+        oncall_paged=incident.oncall_paged,
+        oncall_rotation=incident.oncall_rotation,
+        due_at=incident.due_at,
     )
 
 
@@ -362,17 +485,24 @@ def _record_change(
     session: Session, incident: Incident, now: datetime, change: StateChange
 ) -> TimelineEvent:
     incident.updated_at = now
-    if change.field == "owner":
-        # Plain text; renderers read the user ids from ``data`` and mention them.
-        text = "Owner changed"
-    else:
-        text = f"{change.field.capitalize()} {change.before_label} → {change.after_label}"
+    # Plain text; renderers read user ids and times from ``data``.
+    kind, text = {
+        "owner": ("owner_changed", "Owner changed"),
+        "acknowledged": ("acknowledged", "Acknowledged"),
+        "deadline": ("deadline_set", f"External deadline set to {change.after}"),
+    }.get(
+        change.field,
+        (
+            f"{change.field}_changed",
+            f"{change.field.capitalize()} {change.before_label} → {change.after_label}",
+        ),
+    )
     return _record(
         session,
         incident,
         now,
         change.actor,
-        f"{change.field}_changed",
+        kind,
         text,
         {"before": change.before, "after": change.after},
     )

@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from workflows.escalation_policy import EscalationPolicy
 from workflows.oncall_policy import OnCallPolicy
 from workflows.policy_types import Blurb, ChannelId, Key, Label
 from workflows.policy_types import Strict as _Strict
@@ -126,6 +127,7 @@ class Policy(_Strict):
     roles: tuple[Role, ...] = Field(default=DEFAULT_ROLES, min_length=1, max_length=20)
     channels: Channels = Channels()
     oncall: OnCallPolicy = OnCallPolicy()
+    escalation: EscalationPolicy = EscalationPolicy()
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -143,6 +145,12 @@ class Policy(_Strict):
             raise ValueError("exactly one status must have stamps: resolved")
         if sum(1 for r in self.roles if r.owner) != 1:
             raise ValueError("exactly one role must have owner: true")
+        unknown_severities = sorted(
+            set(self.escalation.severities) - {s.key for s in self.severities}
+        )
+        if unknown_severities:
+            names = ", ".join(unknown_severities)
+            raise ValueError(f"escalation.severities names unknown severity(ies): {names}")
         unknown = sorted(set(self.oncall.domain_rotations) - {d.key for d in self.domains})
         if unknown:
             raise ValueError(

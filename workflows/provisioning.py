@@ -18,8 +18,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.models import Incident
 from workflows import incidents
 from workflows.clock import Clock
+from workflows.directory import UserDirectory
 from workflows.gateway import ChannelNameTaken, SlackFailure, SlackGateway
 from workflows.naming import incident_channel_name
+from workflows.oncall import on_call_for_domain
 from workflows.policy import Policy
 from workflows.snapshots import IncidentSnapshot
 
@@ -43,11 +45,13 @@ class Provisioner:
         self,
         session_factory: sessionmaker[Session],
         gateway: SlackGateway,
+        directory: UserDirectory,
         policy: Policy,
         clock: Clock,
     ) -> None:
         self._sessions = session_factory
         self._gateway = gateway
+        self._directory = directory
         self._policy = policy
         self._clock = clock
 
@@ -94,11 +98,20 @@ class Provisioner:
         if not row.declarer_invited:
             self._gateway.invite(row.channel_id, [row.declared_by])
             row = self._save(incident_id, declarer_invited=True)
+        if row.oncall_paged_at is None and row.oncall_paged is None:
+            row = self._invite_on_call(row)
         if row.card_ts is None:
             ts = self._gateway.post_card(self._snapshot(incident_id))
             row = self._save(incident_id, card_ts=ts)
         if row.confirmation_url is not None:
             self._confirm(incident_id, row.confirmation_url)
+        if row.oncall_paged is not None and row.oncall_paged_at is None:
+            self._gateway.page(
+                self._snapshot(incident_id), row.oncall_paged, str(row.oncall_rotation)
+            )
+            with self._sessions.begin() as session:
+                incidents.record_paged(session, incident_id, self._clock)
+            row = self._row(incident_id)
         if not row.card_pinned and row.card_ts is not None:
             self._gateway.pin(str(row.channel_id), row.card_ts)
             row = self._save(incident_id, card_pinned=True)
@@ -109,6 +122,22 @@ class Provisioner:
         if broadcast and row.announcement_ts is None:
             ts = self._gateway.announce(broadcast, self._snapshot(incident_id))
             self._save(incident_id, announcement_ts=ts)
+
+    def _invite_on_call(self, row: Incident) -> Incident:
+        """Find who is on call for the incident's domain now, and bring them in."""
+        with self._sessions() as session:
+            covering = on_call_for_domain(session, self._policy, row.domain, row.declared_at)
+        if covering is None:
+            return self._save(row.id, oncall_paged_at=self._clock.now())  # No rotations.
+        rotation, shift = covering
+        user = self._directory.user_id(shift.primary)
+        if user is None:
+            log.warning(
+                "INC-%s: on-call %s of %s is not a Slack user", row.id, shift.primary, rotation
+            )
+            return self._save(row.id, oncall_rotation=rotation, oncall_paged_at=self._clock.now())
+        self._gateway.invite(str(row.channel_id), [user])
+        return self._save(row.id, oncall_rotation=rotation, oncall_paged=user)
 
     def _create_channel(self, row: Incident) -> None:
         prefix = self._policy.channels.prefix

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
+
+from workflows.escalation_policy import Step
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,11 @@ class IncidentSnapshot:
     channel_id: str | None
     channel_name: str | None
     card_ts: str | None
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+    oncall_paged: str | None = None
+    oncall_rotation: str | None = None
+    due_at: datetime | None = None
 
     @property
     def reference(self) -> str:
@@ -37,7 +44,7 @@ class IncidentSnapshot:
 class StateChange:
     """One change made to an incident, as the channel line and the timeline describe it."""
 
-    field: Literal["severity", "status", "owner"]
+    field: Literal["severity", "status", "owner", "acknowledged", "deadline"]
     actor: str
     before: str | None
     after: str
@@ -52,3 +59,66 @@ class TimelineEntry:
     kind: str
     text: str
     data: dict[str, Any]
+
+
+ReminderKind = Literal["acknowledge", "status_update", "deadline", "deadline_breach"]
+
+
+@dataclass(frozen=True)
+class ReminderNotice:
+    """What one reminder message says and whom it pings (plain data for the gateway)."""
+
+    reminder_id: int
+    kind: ReminderKind
+    step: Step | None
+    incident: IncidentSnapshot
+    ping: tuple[str, ...]
+    ping_groups: tuple[str, ...]
+    waited: timedelta
+    deadline: datetime | None
+    late_by: timedelta | None
+    snooze: tuple[timedelta, ...]
+    invite: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OpenIncident:
+    """One line of a handoff digest. A restricted incident carries no title or channel."""
+
+    id: int
+    title: str | None
+    severity_label: str
+    status_label: str
+    owner: str | None
+    channel_id: str | None
+    last_update_at: datetime | None
+    due_at: datetime | None
+    next_reminder_at: datetime | None
+
+    @property
+    def reference(self) -> str:
+        return f"INC-{self.id}"
+
+
+@dataclass(frozen=True)
+class HandoffDigest:
+    handoff_id: int
+    rotation: str
+    starts_at: datetime
+    ends_at: datetime
+    incoming: str | None
+    backup: str | None
+    open_incidents: tuple[OpenIncident, ...]
+    late_by: timedelta | None
+
+
+@dataclass(frozen=True)
+class HandbackDigest:
+    rotation: str
+    starts_at: datetime
+    ends_at: datetime
+    declared: tuple[int, ...]
+    resolved: tuple[int, ...]
+    escalations: int
+    still_open: tuple[OpenIncident, ...]
+    late_by: timedelta | None

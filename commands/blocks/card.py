@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from commands import ids
@@ -38,6 +39,7 @@ def card_blocks(incident: IncidentSnapshot, policy: Policy) -> list[Block]:
                 {"type": "mrkdwn", "text": f"*Owner*\n{mention(incident.owner)}"},
                 {"type": "mrkdwn", "text": f"*Declared by*\n{mention(incident.declared_by)}"},
                 {"type": "mrkdwn", "text": f"*Declared*\n{slack_date(incident.declared_at)}"},
+                *_response_fields(incident),
             ],
         },
     ]
@@ -78,6 +80,22 @@ def card_blocks(incident: IncidentSnapshot, policy: Policy) -> list[Block]:
         }
     )
     return blocks
+
+
+def _response_fields(incident: IncidentSnapshot) -> list[dict[str, str]]:
+    """Acknowledgement, who was paged and the external deadline, when there are any."""
+    fields = []
+    if incident.acknowledged_at and incident.acknowledged_by:
+        when = slack_date(incident.acknowledged_at)
+        fields.append(f"*Acknowledged*\n{mention(incident.acknowledged_by)}, {when}")
+    else:
+        fields.append("*Acknowledged*\n_not yet_")
+    if incident.oncall_paged:
+        rotation = escape(incident.oncall_rotation or "on-call")
+        fields.append(f"*On call paged*\n{mention(incident.oncall_paged)} ({rotation})")
+    if incident.due_at:
+        fields.append(f"*External deadline*\n{slack_date(incident.due_at)}")
+    return [{"type": "mrkdwn", "text": text} for text in fields]
 
 
 def _severity_text(incident: IncidentSnapshot) -> str:
@@ -128,6 +146,17 @@ def _status_buttons(incident: IncidentSnapshot, policy: Policy) -> Block:
         if position == following:
             button["style"] = "primary"
         elements.append(button)
+    if incident.acknowledged_at is None:
+        elements.insert(
+            0,
+            {
+                "type": "button",
+                "action_id": ids.ACKNOWLEDGE_BUTTON,
+                "text": plain_text("Acknowledge"),
+                "style": "danger",
+                "value": "acknowledge",
+            },
+        )
     elements.append(
         {
             "type": "button",
@@ -182,6 +211,11 @@ def change_line(change: StateChange) -> str:
     who = mention(change.actor)
     if change.field == "owner":
         return f"{who} made {mention(change.after)} the owner."
+    if change.field == "acknowledged":
+        return f":white_check_mark: {who} acknowledged the incident."
+    if change.field == "deadline":
+        due = datetime.fromisoformat(change.after)
+        return f":hourglass: {who} set the external deadline to {slack_date(due)}."
     return (
         f"{who} changed {change.field} from *{escape(change.before_label or '—')}* "
         f"to *{escape(change.after_label)}*."

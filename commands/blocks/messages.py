@@ -17,6 +17,9 @@ USAGE = "\n".join(
         "restricted).",
         "In an incident channel:",
         "• `/incident note <text>` — add a note to the timeline.",
+        "• `/incident update <text>` — post a status update here and in the broadcast channel.",
+        "• `/incident deadline <when>` — set an external deadline (e.g. a regulator's), "
+        "in your time zone: `2026-12-01 17:00`, or `+3d`.",
         "• `/incident status` — show the incident's card.",
         "• `/incident timeline` — show the timeline so far.",
         "• `/incident help` — this text.",

@@ -1,0 +1,272 @@
+"""The weekend handoff and the Monday handback, for rotations with weekend coverage.
+
+At a weekend's start the rotation's channel gets a digest of what is open, the incoming
+primary is asked (in a DM) to confirm "I have the pager", and without that confirmation
+within the policy's time the backup is paged. At the weekend's end a handback digest
+tells the weekday team what was declared, escalated and resolved meanwhile.
+
+Like every reminder these are rows: a job plans the coming windows (idempotently, by
+unique key), and the reminder runner fires them through ``HandoffReminders``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.models import Handoff, Incident, Reminder, RoleAssignment, TimelineEvent
+from storage.types import as_utc
+from workflows import rotations
+from workflows.clock import Clock
+from workflows.directory import UserDirectory
+from workflows.errors import InvalidInput
+from workflows.gateway import SlackGateway
+from workflows.oncall import active_overrides
+from workflows.oncall_policy import Rotation
+from workflows.policy import Policy
+from workflows.reminders import Due, reconcile
+from workflows.snapshots import HandbackDigest, HandoffDigest, OpenIncident
+
+log = logging.getLogger(__name__)
+
+HANDOFF = "handoff"
+HANDBACK = "handback"
+HANDOFF_ACK = "handoff_ack"
+HANDOFF_KINDS = (HANDOFF, HANDBACK, HANDOFF_ACK)
+PLANNING_HORIZON = timedelta(days=8)
+_OVERRIDE_MARGIN = timedelta(days=1)
+
+
+def plan_handoffs(sessions: sessionmaker[Session], policy: Policy, clock: Clock) -> None:
+    """Plan the handoffs and handbacks of the coming week, one transaction per rotation.
+
+    A replica that loses a race to plan the same window just leaves it to the winner.
+    """
+    now = clock.now()
+    for rotation in policy.oncall.rotations:
+        if rotation.weekend is None:
+            continue
+        try:
+            with sessions.begin() as session:
+                _plan_rotation(session, rotation, now)
+        except IntegrityError:
+            log.info("another replica planned %s's handoffs first", rotation.name)
+
+
+def _plan_rotation(session: Session, rotation: Rotation, now: datetime) -> None:
+    for start, end in rotations.weekend_windows(rotation, now, now + PLANNING_HORIZON):
+        for kind, due in ((HANDOFF, start), (HANDBACK, end)):
+            if due <= now:
+                continue  # A window already under way gets its handback only.
+            row = _handoff_row(session, rotation.name, kind, start, end)
+            key = f"{kind}:{rotation.name}:{start.isoformat()}"
+            reconcile(
+                session,
+                owner={"handoff_id": row.id, "kind": kind},
+                desired={key: (kind, 0, due, {"series": f"{kind}:{rotation.name}"})},
+                now=now,
+            )
+
+
+def _handoff_row(
+    session: Session, rotation: str, kind: str, start: datetime, end: datetime
+) -> Handoff:
+    found = session.scalar(
+        select(Handoff).where(
+            Handoff.rotation == rotation, Handoff.kind == kind, Handoff.window_starts_at == start
+        )
+    )
+    if found is not None:
+        return found
+    row = Handoff(rotation=rotation, kind=kind, window_starts_at=start, window_ends_at=end)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def acknowledge(
+    session: Session, handoff_id: int, user: str, policy: Policy, clock: Clock
+) -> Handoff:
+    """The incoming on-call confirms they have the pager; the backup will not be paged."""
+    handoff = session.get(Handoff, handoff_id, with_for_update=True)
+    if handoff is None or handoff.kind != HANDOFF:
+        raise InvalidInput("That handoff no longer exists.")
+    if handoff.acknowledged_at is None:
+        handoff.acknowledged_at = clock.now()
+        handoff.acknowledged_by = user
+        reconcile(
+            session,
+            owner={"handoff_id": handoff.id, "kind": HANDOFF_ACK},
+            desired={},
+            now=clock.now(),
+        )
+    return handoff
+
+
+class HandoffReminders:
+    """The reminder runner's handler for handoff, handback and handoff_ack."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        gateway: SlackGateway,
+        directory: UserDirectory,
+        policy: Policy,
+    ) -> None:
+        self._sessions = sessions
+        self._gateway = gateway
+        self._directory = directory
+        self._policy = policy
+
+    def send(self, due: Due) -> dict[str, Any] | None:
+        with self._sessions() as session:
+            handoff = session.get(Handoff, due.handoff_id)
+            known = {r.name for r in self._policy.oncall.rotations}
+            if handoff is None or handoff.rotation not in known:
+                return None  # The rotation was removed from the policy since.
+            rotation = self._policy.oncall.rotation(handoff.rotation)
+            if due.kind == HANDOFF:
+                return self._hand_off(session, handoff, rotation, due)
+            if due.kind == HANDOFF_ACK:
+                return self._page_backup(handoff, rotation)
+            return self._hand_back(session, handoff, rotation, due)
+
+    def sent(self, session: Session, due: Due, record: dict[str, Any], now: datetime) -> None:
+        handoff = session.get_one(Handoff, due.handoff_id)
+        if due.kind == HANDOFF:
+            handoff.posted_at = now
+            handoff.incoming = record.get("incoming")
+            handoff.backup = record.get("backup")
+            wait = self._policy.escalation.handoff_acknowledge_within
+            reconcile(
+                session,
+                owner={"handoff_id": handoff.id, "kind": HANDOFF_ACK},
+                desired={
+                    f"{HANDOFF_ACK}:{handoff.rotation}:{handoff.window_starts_at.isoformat()}": (
+                        HANDOFF_ACK,
+                        0,
+                        now + wait,
+                        {"series": f"{HANDOFF_ACK}:{handoff.rotation}"},
+                    )
+                },
+                now=now,
+            )
+        elif due.kind == HANDOFF_ACK:
+            handoff.escalated_at = now
+        else:
+            handoff.posted_at = now
+
+    def _hand_off(
+        self, session: Session, handoff: Handoff, rotation: Rotation, due: Due
+    ) -> dict[str, Any]:
+        start = handoff.window_starts_at
+        overrides = active_overrides(
+            session, rotation.name, start - _OVERRIDE_MARGIN, handoff.window_ends_at
+        )
+        shift = rotations.on_call(rotation, start, overrides)
+        incoming = self._directory.user_id(shift.primary)
+        backup = self._directory.user_id(shift.backup) if shift.backup else None
+        digest = HandoffDigest(
+            handoff_id=handoff.id,
+            rotation=rotation.name,
+            starts_at=start,
+            ends_at=handoff.window_ends_at,
+            incoming=incoming,
+            backup=backup,
+            open_incidents=tuple(open_incidents(session, self._policy)),
+            late_by=due.late_by,
+        )
+        self._gateway.post_handoff(rotation.channel, digest)
+        return {"incoming": incoming, "backup": backup}
+
+    def _page_backup(self, handoff: Handoff, rotation: Rotation) -> dict[str, Any] | None:
+        if handoff.acknowledged_at is not None or handoff.backup is None:
+            return None
+        self._gateway.page_handoff_backup(
+            rotation.channel, rotation.name, handoff.incoming, handoff.backup
+        )
+        return {"paged": handoff.backup}
+
+    def _hand_back(
+        self, session: Session, handoff: Handoff, rotation: Rotation, due: Due
+    ) -> dict[str, Any]:
+        start, end = handoff.window_starts_at, handoff.window_ends_at
+        declared = session.scalars(
+            select(Incident.id)
+            .where(Incident.declared_at >= start, Incident.declared_at < end)
+            .order_by(Incident.id)
+        ).all()
+        resolved = session.scalars(
+            select(Incident.id)
+            .where(Incident.resolved_at >= start, Incident.resolved_at < end)
+            .order_by(Incident.id)
+        ).all()
+        escalations = session.scalar(
+            select(func.count()).where(
+                TimelineEvent.kind == "escalated",
+                TimelineEvent.occurred_at >= start,
+                TimelineEvent.occurred_at < end,
+            )
+        )
+        self._gateway.post_handback(
+            rotation.channel,
+            HandbackDigest(
+                rotation=rotation.name,
+                starts_at=start,
+                ends_at=end,
+                declared=tuple(declared),
+                resolved=tuple(resolved),
+                escalations=int(escalations or 0),
+                still_open=tuple(open_incidents(session, self._policy)),
+                late_by=due.late_by,
+            ),
+        )
+        return {}
+
+
+def open_incidents(session: Session, policy: Policy) -> list[OpenIncident]:
+    """Every unresolved incident with what the next person on call needs to know."""
+    rows = session.scalars(
+        select(Incident)
+        .where(Incident.resolved_at.is_(None), Incident.closed_at.is_(None))
+        .order_by(Incident.id)
+    ).all()
+    owner_role = policy.owner_role.key
+    found: list[OpenIncident] = []
+    for incident in rows:
+        owner = session.scalar(
+            select(RoleAssignment.user_id).where(
+                RoleAssignment.incident_id == incident.id,
+                RoleAssignment.role == owner_role,
+                RoleAssignment.ended_at.is_(None),
+            )
+        )
+        last_update = session.scalar(
+            select(func.max(TimelineEvent.occurred_at)).where(
+                TimelineEvent.incident_id == incident.id, TimelineEvent.kind == "status_update"
+            )
+        )
+        next_reminder = session.scalar(
+            select(func.min(Reminder.due_at)).where(
+                Reminder.incident_id == incident.id, Reminder.state == "pending"
+            )
+        )
+        found.append(
+            OpenIncident(
+                id=incident.id,
+                title=None if incident.restricted else incident.title,
+                severity_label=policy.label("severity", incident.severity),
+                status_label=policy.label("status", incident.status),
+                owner=owner,
+                channel_id=None if incident.restricted else incident.channel_id,
+                last_update_at=as_utc(last_update),
+                due_at=incident.due_at,
+                next_reminder_at=as_utc(next_reminder),
+            )
+        )
+    return found
