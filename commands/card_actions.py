@@ -1,93 +1,124 @@
-"""The card's controls: severity select, owner select, status buttons, "Add note"."""
+"""The card's controls: severity and owner selects, Acknowledge, status buttons, "Add note".
+
+Each control writes its change before ``ack()`` (so a refusal is answered at once) and
+publishes it to Slack after, under ``reported_after_ack``.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
 from commands import ids
 from commands.blocks.card import card_blocks, card_fallback_text
 from commands.blocks.modals import note_modal
+from commands.errors import reported_after_ack
 from commands.services import Services
 from workflows import incidents
 from workflows.errors import InvalidInput
 from workflows.publishing import publish_change
 from workflows.snapshots import StateChange
 
+# (session, incident id, acting user) -> the change made, or None when nothing changed
+Change = Callable[[Session, int, str], StateChange | None]
+
 
 def register(app: App, services: Services) -> None:
+    def apply(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: Respond,
+        client: WebClient,
+        change: Change,
+    ) -> None:
+        incident_id = _incident_of(action)
+        with services.sessions.begin() as session:
+            made = change(session, incident_id, _user(body))
+        ack()
+        with reported_after_ack(client, body):
+            _show(services, incident_id, made, body, respond)
+
     @app.action(ids.SEVERITY_SELECT)
     def on_severity(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
-        ack()
-        selected = action.get("selected_option") or {}
-        if not selected.get("value"):
-            return  # Slack sends a null option when a select is cleared; nothing to change.
-        incident_id = _incident_of(action)
-        with services.sessions.begin() as session:
-            change = incidents.change_severity(
-                session,
-                incident_id,
-                selected["value"],
-                _user(body),
-                services.policy,
-                services.clock,
-            )
-        _show(services, incident_id, change, body, respond)
+        value = (action.get("selected_option") or {}).get("value")
+        if not value:
+            ack()  # Slack sends a null option when a select is cleared; nothing to change.
+            return
+        apply(
+            ack,
+            body,
+            action,
+            respond,
+            client,
+            lambda s, i, u: incidents.change_severity(
+                s, i, value, u, services.policy, services.clock
+            ),
+        )
 
     @app.action(ids.OWNER_SELECT)
-    def on_owner(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        ack()
-        user_id = action.get("selected_user")
-        if not user_id:
+    def on_owner(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        owner = action.get("selected_user")
+        if not owner:
+            ack()
             return
-        incident_id = _incident_of(action)
-        with services.sessions.begin() as session:
-            change = incidents.assign_owner(
-                session, incident_id, user_id, _user(body), services.policy, services.clock
-            )
-        _show(services, incident_id, change, body, respond)
+        apply(
+            ack,
+            body,
+            action,
+            respond,
+            client,
+            lambda s, i, u: incidents.assign_owner(s, i, owner, u, services.policy, services.clock),
+        )
 
     @app.action(re.compile(rf"^{ids.STATUS_BUTTON}\."))
-    def on_status(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        ack()
-        incident_id = _incident_of(action)
-        with services.sessions.begin() as session:
-            change = incidents.change_status(
-                session,
-                incident_id,
-                action.get("value", ""),
-                _user(body),
-                services.policy,
-                services.clock,
-            )
-        _show(services, incident_id, change, body, respond)
+    def on_status(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        status = str(action.get("value", ""))
+        apply(
+            ack,
+            body,
+            action,
+            respond,
+            client,
+            lambda s, i, u: incidents.change_status(
+                s, i, status, u, services.policy, services.clock
+            ),
+        )
 
     @app.action(ids.ACKNOWLEDGE_BUTTON)
     def on_acknowledge(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
-        ack()
-        incident_id = _incident_of(action)
-        with services.sessions.begin() as session:
-            change = incidents.acknowledge(
-                session, incident_id, _user(body), services.policy, services.clock
-            )
-        _show(services, incident_id, change, body, respond)
+        apply(
+            ack,
+            body,
+            action,
+            respond,
+            client,
+            lambda s, i, u: incidents.acknowledge(s, i, u, services.policy, services.clock),
+        )
 
     @app.action(ids.ADD_NOTE_BUTTON)
     def on_add_note(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
     ) -> None:
-        ack()
         incident_id = _incident_of(action)
-        client.views_open(
-            trigger_id=body["trigger_id"], view=note_modal(incident_id, f"INC-{incident_id}")
-        )
+        ack()
+        with reported_after_ack(client, body):
+            client.views_open(
+                trigger_id=body["trigger_id"], view=note_modal(incident_id, f"INC-{incident_id}")
+            )
 
 
 def _show(

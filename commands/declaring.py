@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt import Ack
 from slack_sdk import WebClient
 
+from commands.errors import reported_after_ack
 from commands.replies import provisioning_problem, tell_privately
 from commands.services import Services
 from workflows import incidents
@@ -32,6 +33,7 @@ def declare_and_provision(
     ack()
     if not created:
         log.info("declare request for %s repeated; not declaring again", incident.reference)
-    problem = provisioning_problem(services.provisioner.provision(incident.id))
-    if problem:
-        tell_privately(client, body, problem)
+    with reported_after_ack(client, body):
+        problem = provisioning_problem(services.provisioner.provision(incident.id))
+        if problem:
+            tell_privately(client, body, problem)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from slack_bolt import App, BoltResponse
@@ -58,6 +60,22 @@ def describe(error: Exception) -> str:
         f":warning: Something went wrong on Firebreak's side (reference `{reference}`). "
         "Please try again; if it keeps happening, give your Firebreak admin that reference."
     )
+
+
+@contextmanager
+def reported_after_ack(client: WebClient, body: dict[str, Any]) -> Iterator[None]:
+    """Guard the work a listener does after ``ack()``.
+
+    Bolt's thread runner replaces an ack with "no answer" when the listener raises soon
+    after acking, so Slack would show the user a timeout. Failures here are therefore
+    reported privately at once, with the same messages as everywhere else.
+    """
+    try:
+        yield
+    except Exception as error:
+        if not isinstance(error, (IncidentError, UsageError)):
+            log.warning("after ack: %s: %s", type(error).__name__, error)
+        tell_privately(client, body, describe(error))
 
 
 def register(app: App) -> None:

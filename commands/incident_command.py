@@ -13,6 +13,7 @@ from commands.blocks.card import card_blocks, card_fallback_text
 from commands.blocks.messages import section, timeline_text, usage
 from commands.blocks.modals import declare_modal
 from commands.declaring import declare_and_provision
+from commands.errors import reported_after_ack
 from commands.services import Services
 from commands.surface import INCIDENT_COMMAND
 from commands.when import BadTime, parse_when
@@ -33,10 +34,11 @@ def register(app: App, services: Services) -> None:
             case parsing.OpenDeclareForm():
                 ack()
                 origin = {"channel": command["channel_id"], "response_url": command["response_url"]}
-                client.views_open(
-                    trigger_id=command["trigger_id"],
-                    view=declare_modal(services.policy, origin=origin),
-                )
+                with reported_after_ack(client, body):
+                    client.views_open(
+                        trigger_id=command["trigger_id"],
+                        view=declare_modal(services.policy, origin=origin),
+                    )
             case parsing.Declare():
                 declare_and_provision(
                     services, _declare_request(command, parsed), ack, client, body
@@ -49,7 +51,8 @@ def register(app: App, services: Services) -> None:
                     )
                     current = incidents.load(session, incident_id, services.policy)
                 ack()
-                publish_note(services.gateway, current, entry)
+                with reported_after_ack(client, body):
+                    publish_note(services.gateway, current, entry)
             case parsing.StatusUpdate(text=text):
                 incident_id = _incident_here(services, command, "update")
                 with services.sessions.begin() as session:
@@ -63,9 +66,10 @@ def register(app: App, services: Services) -> None:
                     )
                     current = incidents.load(session, incident_id, services.policy)
                 ack()
-                services.gateway.post_status_update(
-                    current, entry, services.policy.channels.broadcast
-                )
+                with reported_after_ack(client, body):
+                    services.gateway.post_status_update(
+                        current, entry, services.policy.channels.broadcast
+                    )
             case parsing.SetDeadline(when=when):
                 incident_id = _incident_here(services, command, "deadline")
                 zone = ZoneInfo(services.directory.time_zone(command["user_id"]))
@@ -85,7 +89,8 @@ def register(app: App, services: Services) -> None:
                     current = incidents.load(session, incident_id, services.policy)
                 ack()
                 if change is not None:
-                    publish_change(services.gateway, current, change)
+                    with reported_after_ack(client, body):
+                        publish_change(services.gateway, current, change)
             case parsing.ShowStatus():
                 incident_id = _incident_here(services, command, "status")
                 with services.sessions() as session:

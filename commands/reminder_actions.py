@@ -1,15 +1,22 @@
-"""The buttons on reminder messages: Acknowledge and Snooze."""
+"""The buttons on reminder messages and handoff requests: Acknowledge, Snooze, "I have the pager".
+
+Each answers the message in place (its buttons replaced by who answered and how).
+"""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
 
 from commands import ids
 from commands.blocks.reminders import answered_reminder
+from commands.errors import reported_after_ack
 from commands.services import Services
+from commands.text import slack_date
 from workflows import handoffs, incidents
 from workflows.durations import parse_duration
 from workflows.errors import InvalidInput
@@ -19,54 +26,63 @@ from workflows.publishing import publish_change
 def register(app: App, services: Services) -> None:
     @app.action(ids.REMINDER_ACKNOWLEDGE)
     def on_acknowledge(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
-        ack()
-        user = str(body["user"]["id"])
+        user = _user(body)
         incident_id = _int(action.get("value"))
         with services.sessions.begin() as session:
             change = incidents.acknowledge(
                 session, incident_id, user, services.policy, services.clock
             )
             current = incidents.load(session, incident_id, services.policy)
-        respond(
-            **answered_reminder(
-                body.get("message", {}), f":white_check_mark: Acknowledged by <@{user}>."
-            )
-        )
-        if change is not None:
-            publish_change(services.gateway, current, change)
+        ack()
+        with reported_after_ack(client, body):
+            outcome = f":white_check_mark: Acknowledged by <@{user}>."
+            respond(**answered_reminder(body.get("message", {}), outcome))
+            if change is not None:
+                publish_change(services.gateway, current, change)
 
     @app.action(re.compile(rf"^{ids.REMINDER_SNOOZE}\."))
-    def on_snooze(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        ack()
-        user = str(body["user"]["id"])
+    def on_snooze(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        user = _user(body)
         reminder, _, length_text = str(action.get("value", "")).partition(":")
-        length = parse_duration(length_text)
-        if length not in services.policy.escalation.snooze:
-            raise InvalidInput("That snooze length is not offered any more.")
+        length = _snooze_length(length_text, services.policy.escalation.snooze)
         with services.sessions.begin() as session:
             _, _, until = incidents.snooze(
                 session, _int(reminder), length, user, services.policy, services.clock
             )
-        stamp = f"<!date^{int(until.timestamp())}^{{time}}|{until:%H:%M} UTC>"
-        respond(
-            **answered_reminder(
-                body.get("message", {}), f":zzz: Snoozed by <@{user}> until {stamp}."
-            )
-        )
+        ack()
+        with reported_after_ack(client, body):
+            outcome = f":zzz: Snoozed by <@{user}> until {slack_date(until, '{time}')}."
+            respond(**answered_reminder(body.get("message", {}), outcome))
 
     @app.action(ids.HANDOFF_ACKNOWLEDGE)
-    def on_pager(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        ack()
-        user = str(body["user"]["id"])
+    def on_pager(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        user = _user(body)
         with services.sessions.begin() as session:
             handoff = handoffs.acknowledge(
                 session, _int(action.get("value")), user, services.policy, services.clock
             )
             rotation = handoff.rotation
-        outcome = f":white_check_mark: <@{user}> has the pager for *{rotation}*."
-        respond(**answered_reminder(body.get("message", {}), outcome))
+        ack()
+        with reported_after_ack(client, body):
+            outcome = f":white_check_mark: <@{user}> has the pager for *{rotation}*."
+            respond(**answered_reminder(body.get("message", {}), outcome))
+
+
+def _snooze_length(text: str, offered: tuple[timedelta, ...]) -> timedelta:
+    try:
+        length = parse_duration(text)
+    except ValueError:
+        length = None
+    if length not in offered:
+        raise InvalidInput("That snooze length is not offered any more.")
+    assert length is not None
+    return length
 
 
 def _int(value: object) -> int:
@@ -74,3 +90,7 @@ def _int(value: object) -> int:
         return int(str(value))
     except ValueError:
         raise InvalidInput("That button does not belong to a reminder.") from None
+
+
+def _user(body: dict[str, Any]) -> str:
+    return str(body["user"]["id"])

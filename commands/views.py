@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 
 from commands import ids
 from commands.declaring import declare_and_provision
+from commands.errors import reported_after_ack
 from commands.services import Services
 from workflows import incidents
 from workflows.errors import InvalidInput
@@ -40,7 +41,7 @@ def register(app: App, services: Services) -> None:
         declare_and_provision(services, request, ack, client, body)
 
     @app.view(ids.NOTE_MODAL)
-    def on_note(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def on_note(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         incident_id = int(_metadata(view).get("incident_id", 0))
         text = str(_values(view).get(ids.NOTE_FIELD) or "")
         with services.sessions.begin() as session:
@@ -49,7 +50,8 @@ def register(app: App, services: Services) -> None:
             )
             current = incidents.load(session, incident_id, services.policy)
         ack()
-        publish_note(services.gateway, current, entry)
+        with reported_after_ack(client, body):
+            publish_note(services.gateway, current, entry)
 
 
 def _values(view: dict[str, Any]) -> dict[str, object]:

@@ -114,3 +114,17 @@ def test_an_unreachable_database_is_reported_and_nothing_reaches_slack() -> None
         assert "Couldn't save: Firebreak's database is unavailable" in reply.text
         assert "Nothing was changed" in reply.text
         assert harness.standin.calls_to("conversations.create") == []
+
+
+def test_a_fast_slack_error_after_the_ack_keeps_the_ack_and_is_reported(harness: Harness) -> None:
+    channel = harness.declare("Card update refused")
+    ts = harness.card().ts
+    harness.standin.fail("chat.update", status=200, error="channel_not_found", times=5)
+
+    response = harness.click(ALICE, channel.id, ts, "incident_severity", selected_option="sev2")
+
+    assert response.status == 200
+    assert response.elapsed < 1.5  # answered at once, not after Bolt's 3 s ack timeout
+    assert harness.incident().severity == "sev2"
+    told = harness.standin.ephemerals(ALICE, channel.id)[-1]
+    assert "Saved, but Slack did not take the update (channel_not_found)" in told.text
