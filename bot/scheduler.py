@@ -29,6 +29,7 @@ def start_scheduler(firebreak: Firebreak) -> BackgroundScheduler:
         firebreak.services.provisioner.resume_pending,
         "interval",
         seconds=RESUME_PROVISIONING_EVERY_SECONDS,
+        next_run_time=datetime.now(UTC),
         id="resume-provisioning",
         replace_existing=True,
     )
@@ -46,6 +47,7 @@ def start_scheduler(firebreak: Firebreak) -> BackgroundScheduler:
         firebreak.reminders.run_due,
         "interval",
         seconds=FIRE_REMINDERS_EVERY_SECONDS,
+        next_run_time=datetime.now(UTC),  # after downtime, catch up at once
         id="fire-reminders",
         replace_existing=True,
     )

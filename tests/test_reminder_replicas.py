@@ -1,5 +1,8 @@
 """Two replicas on one database never send the same reminder.
 
+The second test runs two whole apps, each with its own APScheduler, as two processes
+would; the first drives two runners in lock-step for a sharper race.
+
 Replica A is the harness's app; replica B is a second runner with its own engine and
 connection pool against the same database, as a second process would have. Both fire
 concurrently, in small batches, until nothing is due.
@@ -9,14 +12,16 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.app import reminder_runner
+from bot.app import create_app, reminder_runner, slack_client
+from bot.scheduler import start_scheduler
 from storage.database import create_database_engine, create_session_factory
 from storage.models import Incident, Reminder
-from tests.support.harness import running_firebreak
+from tests.support.harness import SIGNING_SECRET, Harness, running_firebreak
 from tests.support.policies import with_rotation
 from workflows.reminders import ReminderRunner
 
@@ -74,3 +79,48 @@ def test_two_replicas_send_each_due_reminder_exactly_once(database_url: str) -> 
         for channel in channels:
             texts = [m.text for m in harness.standin.messages(str(channel))]
             assert sum("Still unacknowledged" in t for t in texts) == 1
+
+
+def test_two_apps_with_their_own_schedulers_send_each_reminder_once(database_url: str) -> None:
+    """Two whole replicas (app + APScheduler) start on one database with reminders due."""
+    with running_firebreak(database_url, with_rotation()) as harness:
+        harness.standin.rate_limits = False
+        for n in range(INCIDENTS):
+            harness.command(f"declare --sev 1 Wave {n}")
+        harness.clock.advance(timedelta(minutes=5))
+        other_engine = create_database_engine(database_url)
+        replica_b = create_app(
+            client=slack_client(harness.standin.bot_token, harness.standin.api_url),
+            signing_secret=SIGNING_SECRET,
+            sessions=create_session_factory(other_engine),
+            policy=harness.firebreak.services.policy,
+            clock=harness.clock,
+        )
+
+        schedulers = [start_scheduler(harness.firebreak), start_scheduler(replica_b)]
+        try:
+            deadline = time.monotonic() + 60
+            while _sent(harness) < INCIDENTS:  # waiting on the schedulers' threads
+                assert time.monotonic() < deadline, f"only {_sent(harness)} sent"
+                time.sleep(0.05)
+        finally:
+            for scheduler in schedulers:
+                scheduler.shutdown(wait=True)
+            other_engine.dispose()
+
+        assert _sent(harness) == INCIDENTS
+        with harness.sessions() as session:
+            channels = session.scalars(select(Incident.channel_id)).all()
+        for channel in channels:
+            texts = [m.text for m in harness.standin.messages(str(channel))]
+            assert sum("Still unacknowledged" in t for t in texts) == 1
+
+
+def _sent(harness: Harness) -> int:
+    with harness.sessions() as session:
+        return int(
+            session.scalar(
+                select(func.count()).where(Reminder.kind == "acknowledge", Reminder.state == "sent")
+            )
+            or 0
+        )
