@@ -39,10 +39,7 @@ def _drain(runner: ReminderRunner, sent: list[str], start: threading.Barrier) ->
 
 def test_two_replicas_send_each_due_reminder_exactly_once(database_url: str) -> None:
     with running_firebreak(database_url, with_rotation()) as harness:
-        harness.standin.rate_limits = False
-        for n in range(INCIDENTS):
-            harness.command(f"declare --sev 1 Wave {n}")
-        harness.clock.advance(timedelta(minutes=5))
+        _declare_and_let_acknowledgement_lapse(harness)
         other_engine = create_database_engine(database_url)
         replica_b = reminder_runner(
             dataclasses.replace(
@@ -84,10 +81,7 @@ def test_two_replicas_send_each_due_reminder_exactly_once(database_url: str) -> 
 def test_two_apps_with_their_own_schedulers_send_each_reminder_once(database_url: str) -> None:
     """Two whole replicas (app + APScheduler) start on one database with reminders due."""
     with running_firebreak(database_url, with_rotation()) as harness:
-        harness.standin.rate_limits = False
-        for n in range(INCIDENTS):
-            harness.command(f"declare --sev 1 Wave {n}")
-        harness.clock.advance(timedelta(minutes=5))
+        _declare_and_let_acknowledgement_lapse(harness)
         other_engine = create_database_engine(database_url)
         replica_b = create_app(
             client=slack_client(harness.standin.bot_token, harness.standin.api_url),
@@ -114,6 +108,13 @@ def test_two_apps_with_their_own_schedulers_send_each_reminder_once(database_url
         for channel in channels:
             texts = [m.text for m in harness.standin.messages(str(channel))]
             assert sum("Still unacknowledged" in t for t in texts) == 1
+
+
+def _declare_and_let_acknowledgement_lapse(harness: Harness) -> None:
+    harness.standin.rate_limits = False
+    for n in range(INCIDENTS):
+        harness.command(f"declare --sev 1 Wave {n}")
+    harness.clock.advance(timedelta(minutes=5))
 
 
 def _sent(harness: Harness) -> int:

@@ -7,6 +7,7 @@ update nudges, external deadline reminders and breaches.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,28 +34,22 @@ from workflows.reminders import Due
 from workflows.snapshots import ReminderKind, ReminderNotice
 
 
+@dataclass(frozen=True)
 class IncidentReminders:
     """The runner's handler for acknowledge, status-update and deadline reminders."""
 
-    def __init__(
-        self,
-        sessions: sessionmaker[Session],
-        gateway: SlackGateway,
-        directory: UserDirectory,
-        policy: Policy,
-    ) -> None:
-        self._sessions = sessions
-        self._gateway = gateway
-        self._directory = directory
-        self._policy = policy
+    sessions: sessionmaker[Session]
+    gateway: SlackGateway
+    directory: UserDirectory
+    policy: Policy
 
     def send(self, due: Due) -> dict[str, Any] | None:
         notice = self._notice(due)
         if notice is None:
             return None
         if notice.invite and notice.incident.channel_id:
-            self._gateway.invite(notice.incident.channel_id, notice.invite)
-        self._gateway.send_reminder(notice)
+            self.gateway.invite(notice.incident.channel_id, notice.invite)
+        self.gateway.send_reminder(notice)
         return {"pinged": [*notice.ping, *notice.ping_groups]}
 
     def sent(self, session: Session, due: Due, record: dict[str, Any], now: datetime) -> None:
@@ -78,16 +73,16 @@ class IncidentReminders:
             )
         )
         session.flush()
-        replan(session, incident, self._policy, now)
+        replan(session, incident, self.policy, now)
 
     def _notice(self, due: Due) -> ReminderNotice | None:
-        with self._sessions() as session:
+        with self.sessions() as session:
             incident = session.get(Incident, due.incident_id)
             if incident is None or incident.resolved_at or incident.closed_at:
                 return None
             if due.kind == ACKNOWLEDGE and incident.acknowledged_at is not None:
                 return None
-            snapshot = incidents.snapshot(session, incident, self._policy)
+            snapshot = incidents.snapshot(session, incident, self.policy)
             if snapshot.channel_id is None:
                 return None  # Not provisioned yet; provisioning pages on its own.
             responder = snapshot.owner or incident.oncall_paged or incident.declared_by
@@ -96,7 +91,7 @@ class IncidentReminders:
             groups: list[str] = []
             invite: list[str] = []
             if step in (Step.backup, Step.manager) or due.kind == DEADLINE_BREACH:
-                covering = on_call_for_domain(session, self._policy, incident.domain, due.due_at)
+                covering = on_call_for_domain(session, self.policy, incident.domain, due.due_at)
                 ping, groups, invite = self._escalate(step, covering, responder)
             waited_from = (
                 incident.declared_at
@@ -114,7 +109,7 @@ class IncidentReminders:
             waited=due.due_at - waited_from,
             deadline=deadline,
             late_by=due.late_by,
-            snooze=self._policy.escalation.snooze,
+            snooze=self.policy.escalation.snooze,
             invite=tuple(invite),
         )
 
@@ -126,14 +121,14 @@ class IncidentReminders:
             return [responder], [], []
         rotation_name, shift = covering
         if step == Step.backup:
-            backup = self._directory.user_id(shift.backup) if shift.backup else None
+            backup = self.directory.user_id(shift.backup) if shift.backup else None
             return ([backup], [], [backup]) if backup else ([responder], [], [])
-        target = self._policy.oncall.rotation(rotation_name).escalate_to
+        target = self.policy.oncall.rotation(rotation_name).escalate_to
         if target is None:
             return [responder], [], []
         if target.startswith("S"):
             return [responder], [target], []
-        manager = self._directory.user_id(target)
+        manager = self.directory.user_id(target)
         return ([responder, manager], [], [manager]) if manager else ([responder], [], [])
 
 

@@ -12,6 +12,7 @@ unique key), and the reminder runner fires them through ``HandoffReminders``.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -108,28 +109,22 @@ def acknowledge(
     return handoff
 
 
+@dataclass(frozen=True)
 class HandoffReminders:
     """The reminder runner's handler for handoff, handback and handoff_ack."""
 
-    def __init__(
-        self,
-        sessions: sessionmaker[Session],
-        gateway: SlackGateway,
-        directory: UserDirectory,
-        policy: Policy,
-    ) -> None:
-        self._sessions = sessions
-        self._gateway = gateway
-        self._directory = directory
-        self._policy = policy
+    sessions: sessionmaker[Session]
+    gateway: SlackGateway
+    directory: UserDirectory
+    policy: Policy
 
     def send(self, due: Due) -> dict[str, Any] | None:
-        with self._sessions() as session:
+        with self.sessions() as session:
             handoff = session.get(Handoff, due.handoff_id)
-            known = {r.name for r in self._policy.oncall.rotations}
+            known = {r.name for r in self.policy.oncall.rotations}
             if handoff is None or handoff.rotation not in known:
                 return None  # The rotation was removed from the policy since.
-            rotation = self._policy.oncall.rotation(handoff.rotation)
+            rotation = self.policy.oncall.rotation(handoff.rotation)
             if due.kind == HANDOFF:
                 return self._hand_off(session, handoff, rotation, due)
             if due.kind == HANDOFF_ACK:
@@ -142,7 +137,7 @@ class HandoffReminders:
             handoff.posted_at = now
             handoff.incoming = record.get("incoming")
             handoff.backup = record.get("backup")
-            wait = self._policy.escalation.handoff_acknowledge_within
+            wait = self.policy.escalation.handoff_acknowledge_within
             reconcile(
                 session,
                 owner={"handoff_id": handoff.id, "kind": HANDOFF_ACK},
@@ -169,8 +164,8 @@ class HandoffReminders:
             session, rotation.name, start - _OVERRIDE_MARGIN, handoff.window_ends_at
         )
         shift = rotations.on_call(rotation, start, overrides)
-        incoming = self._directory.user_id(shift.primary)
-        backup = self._directory.user_id(shift.backup) if shift.backup else None
+        incoming = self.directory.user_id(shift.primary)
+        backup = self.directory.user_id(shift.backup) if shift.backup else None
         digest = HandoffDigest(
             handoff_id=handoff.id,
             rotation=rotation.name,
@@ -178,16 +173,16 @@ class HandoffReminders:
             ends_at=handoff.window_ends_at,
             incoming=incoming,
             backup=backup,
-            open_incidents=tuple(open_incidents(session, self._policy)),
+            open_incidents=tuple(open_incidents(session, self.policy)),
             late_by=due.late_by,
         )
-        self._gateway.post_handoff(rotation.channel, digest)
+        self.gateway.post_handoff(rotation.channel, digest)
         return {"incoming": incoming, "backup": backup}
 
     def _page_backup(self, handoff: Handoff, rotation: Rotation) -> dict[str, Any] | None:
         if handoff.acknowledged_at is not None or handoff.backup is None:
             return None
-        self._gateway.page_handoff_backup(
+        self.gateway.page_handoff_backup(
             rotation.channel, rotation.name, handoff.incoming, handoff.backup
         )
         return {"paged": handoff.backup}
@@ -213,7 +208,7 @@ class HandoffReminders:
                 TimelineEvent.occurred_at < end,
             )
         )
-        self._gateway.post_handback(
+        self.gateway.post_handback(
             rotation.channel,
             HandbackDigest(
                 rotation=rotation.name,
@@ -222,7 +217,7 @@ class HandoffReminders:
                 declared=tuple(declared),
                 resolved=tuple(resolved),
                 escalations=int(escalations or 0),
-                still_open=tuple(open_incidents(session, self._policy)),
+                still_open=tuple(open_incidents(session, self.policy)),
                 late_by=due.late_by,
             ),
         )
