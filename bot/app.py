@@ -21,16 +21,20 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from commands import (
     card_actions,
+    closing_command,
+    containment_command,
     errors,
     events,
     incident_command,
     oncall_command,
     reminder_actions,
+    roles_command,
     views,
 )
 from commands.directory import SlackDirectory
 from commands.gateway import WebClientGateway
 from commands.services import Services
+from commands.verbs import Verbs
 from workflows.clock import Clock
 from workflows.escalation import IncidentReminders
 from workflows.handoffs import HANDOFF_KINDS, HandoffReminders
@@ -94,7 +98,11 @@ def create_app(
         logger=logging.getLogger("firebreak.bolt"),
     )
     errors.register(app)
-    incident_command.register(app, services)
+    verbs: Verbs = {}
+    roles_command.register(app, services, verbs)
+    containment_command.register(app, services, verbs)
+    closing_command.register(app, services, verbs)
+    incident_command.register(app, services, verbs)
     oncall_command.register(app, services)
     card_actions.register(app, services)
     reminder_actions.register(app, services)

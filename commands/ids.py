@@ -9,6 +9,7 @@ OWNER_SELECT = "incident_owner"
 STATUS_BUTTON = "incident_status"
 ADD_NOTE_BUTTON = "incident_add_note"
 ACKNOWLEDGE_BUTTON = "incident_acknowledge"
+ASSIGN_ROLE_BUTTON = "incident_assign_role"
 
 REMINDER_ACKNOWLEDGE = "reminder_acknowledge"
 REMINDER_SNOOZE = "reminder_snooze"

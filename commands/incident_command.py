@@ -16,17 +16,23 @@ from commands.declaring import declare_and_provision
 from commands.errors import reported_after_ack
 from commands.services import Services
 from commands.surface import INCIDENT_COMMAND
+from commands.verbs import Invocation, Verbs
 from commands.when import BadTime, parse_when
 from workflows import incidents
 from workflows.errors import NotAnIncidentChannel
 from workflows.publishing import publish_change, publish_note
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, services: Services, verbs: Verbs) -> None:
     @app.command(INCIDENT_COMMAND)
     def incident_command(
         ack: Ack, command: dict[str, Any], body: dict[str, Any], client: WebClient
     ) -> None:
+        verb, _, rest = command.get("text", "").strip().partition(" ")
+        handler = verbs.get(verb.lower())
+        if handler is not None:
+            handler(Invocation(services, ack, client, body, verb.lower(), rest.strip()))
+            return
         parsed = parsing.parse_incident_command(command.get("text", ""), services.policy)
         match parsed:
             case parsing.Help():

@@ -58,6 +58,9 @@ class Incident(Base):
     updated_at: Mapped[datetime]
     resolution_summary: Mapped[str | None] = mapped_column(Text)
     root_cause: Mapped[str | None] = mapped_column(String(64))
+    impact: Mapped[str | None] = mapped_column(Text)
+    report_posted_at: Mapped[datetime | None]
+    channel_archived_at: Mapped[datetime | None]
 
     # Idempotency: one declare request (a slash command's trigger or a modal's view id)
     # makes at most one incident, however often Slack retries it or a user double-submits.
@@ -197,3 +200,37 @@ class Handoff(Base):
     escalated_at: Mapped[datetime | None]
 
     __table_args__ = (UniqueConstraint("rotation", "kind", "window_starts_at"),)
+
+
+class ContainmentAction(Base):
+    """What was done to contain harm, counted: 1,240 listings removed, 37 accounts suspended."""
+
+    __tablename__ = "containment_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int]
+    note: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(32))
+    occurred_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_containment_actions_incident", "incident_id", "kind"),)
+
+
+class FollowUp(Base):
+    """Work an incident leaves behind, owned and dated, tracked until done."""
+
+    __tablename__ = "follow_ups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(300))
+    owner: Mapped[str | None] = mapped_column(String(32))
+    due_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_follow_ups_open", "status", "due_at"),)

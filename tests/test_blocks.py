@@ -76,6 +76,7 @@ def test_the_card_status_buttons_do_not_include_the_current_status() -> None:
         "mitigated",
         "resolved",
         "note",
+        "role",
     ]
 
 
@@ -98,4 +99,4 @@ def test_a_long_timeline_fits_one_message_and_says_what_it_left_out() -> None:
 
 def test_usage_is_valid_and_short() -> None:
     assert validate_blocks(section(usage("Unknown option `--x`.")), "message") == []
-    assert len(usage()) < 1200
+    assert len(usage("Unknown option `--x`.")) <= 3000  # one section, nothing cut

@@ -55,6 +55,7 @@ def test_card_controls_offer_severity_owner_status_and_note(harness: Harness) ->
         "incident_status.mitigated",
         "incident_status.resolved",
         "incident_add_note",
+        "incident_assign_role",
     ]
     assert element(blocks, "incident_status.contained").get("style") == "primary"
 

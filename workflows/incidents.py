@@ -10,11 +10,11 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.models import Incident, Reminder, RoleAssignment, TimelineEvent
+from storage.models import ContainmentAction, Incident, Reminder, RoleAssignment, TimelineEvent
 from workflows.clock import Clock
 from workflows.durations import format_duration
 from workflows.errors import IncidentNotFound, InvalidInput
@@ -398,7 +398,36 @@ def snapshot(session: Session, incident: Incident, policy: Policy) -> IncidentSn
         oncall_paged=incident.oncall_paged,
         oncall_rotation=incident.oncall_rotation,
         due_at=incident.due_at,
+        roles=_held_roles(session, incident.id, policy),
+        containment=_containment_totals(session, incident.id, policy),
     )
+
+
+def _held_roles(session: Session, incident_id: int, policy: Policy) -> tuple[tuple[str, str], ...]:
+    held = session.execute(
+        select(RoleAssignment.role, RoleAssignment.user_id)
+        .where(RoleAssignment.incident_id == incident_id, RoleAssignment.ended_at.is_(None))
+        .order_by(RoleAssignment.id)
+    ).all()
+    order = {role.key: position for position, role in enumerate(policy.roles)}
+    labels = {role.key: role.label for role in policy.roles}
+    ranked = sorted(held, key=lambda row: order.get(row.role, len(order)))
+    return tuple((labels.get(row.role, row.role), row.user_id) for row in ranked)
+
+
+def _containment_totals(
+    session: Session, incident_id: int, policy: Policy
+) -> tuple[tuple[str, int], ...]:
+    totals = dict(
+        session.execute(
+            select(ContainmentAction.kind, func.sum(ContainmentAction.count))
+            .where(ContainmentAction.incident_id == incident_id)
+            .group_by(ContainmentAction.kind)
+        ).all()
+    )
+    kinds = policy.lifecycle.containment_kinds
+    known = [(kind.label, int(totals.pop(kind.key))) for kind in kinds if kind.key in totals]
+    return tuple(known + [(key, int(total)) for key, total in sorted(totals.items())])
 
 
 # Provisioning bookkeeping (the steps themselves live in workflows.provisioning)

@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from workflows.escalation_policy import EscalationPolicy
+from workflows.lifecycle_policy import Kind, Lifecycle
 from workflows.oncall_policy import OnCallPolicy
 from workflows.policy_types import Blurb, ChannelId, Key, Label
 from workflows.policy_types import Strict as _Strict
@@ -107,7 +108,7 @@ DEFAULT_ROLES = (
 )
 
 
-def _unique_keys(items: Sequence[Severity | Status | Domain | Role], what: str) -> None:
+def _unique_keys(items: Sequence[Severity | Status | Domain | Role | Kind], what: str) -> None:
     keys = [item.key for item in items]
     duplicates = sorted({key for key in keys if keys.count(key) > 1})
     if duplicates:
@@ -128,6 +129,7 @@ class Policy(_Strict):
     channels: Channels = Channels()
     oncall: OnCallPolicy = OnCallPolicy()
     escalation: EscalationPolicy = EscalationPolicy()
+    lifecycle: Lifecycle = Lifecycle()
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -151,6 +153,18 @@ class Policy(_Strict):
         if unknown_severities:
             names = ", ".join(unknown_severities)
             raise ValueError(f"escalation.severities names unknown severity(ies): {names}")
+        _unique_keys(self.lifecycle.containment_kinds, "containment kind")
+        _unique_keys(self.lifecycle.root_causes, "root cause")
+        for subscription in self.lifecycle.stakeholders:
+            strays = sorted(
+                (set(subscription.domains) - {d.key for d in self.domains})
+                | (set(subscription.severities) - {s.key for s in self.severities})
+            )
+            if strays:
+                names = ", ".join(strays)
+                raise ValueError(
+                    f"lifecycle.stakeholders names unknown domain(s)/severity(ies): {names}"
+                )
         unknown = sorted(set(self.oncall.domain_rotations) - {d.key for d in self.domains})
         if unknown:
             raise ValueError(

@@ -34,6 +34,10 @@ class IncidentSnapshot:
     oncall_paged: str | None = None
     oncall_rotation: str | None = None
     due_at: datetime | None = None
+    # (role label, user id) for every role currently held, in the policy's order
+    roles: tuple[tuple[str, str], ...] = ()
+    # (containment kind label, total count), in the policy's order
+    containment: tuple[tuple[str, int], ...] = ()
 
     @property
     def reference(self) -> str:

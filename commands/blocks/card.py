@@ -51,6 +51,8 @@ def card_blocks(incident: IncidentSnapshot, policy: Policy) -> list[Block]:
                 "text": {"type": "mrkdwn", "text": truncate(escape(incident.description), 3000)},
             }
         )
+    if incident.roles or incident.containment:
+        blocks.append(_people_and_actions(incident))
     if incident.restricted:
         blocks.append(
             {
@@ -80,6 +82,24 @@ def card_blocks(incident: IncidentSnapshot, policy: Policy) -> list[Block]:
         }
     )
     return blocks
+
+
+def _people_and_actions(incident: IncidentSnapshot) -> Block:
+    """Who holds which role, and the running containment totals."""
+    fields = []
+    if incident.roles:
+        lines = [f"{escape(label)}: {mention(user)}" for label, user in incident.roles]
+        fields.append({"type": "mrkdwn", "text": truncate("*Roles*\n" + "\n".join(lines), 2000)})
+    if incident.containment:
+        lines = [f"{escape(label)}: *{count:,}*" for label, count in incident.containment]
+        fields.append(
+            {"type": "mrkdwn", "text": truncate("*Containment*\n" + "\n".join(lines), 2000)}
+        )
+    return {
+        "type": "section",
+        "block_id": ids.card_block_id(incident.id, "people"),
+        "fields": fields,
+    }
 
 
 def _response_fields(incident: IncidentSnapshot) -> list[dict[str, str]]:
@@ -163,6 +183,14 @@ def _status_buttons(incident: IncidentSnapshot, policy: Policy) -> Block:
             "action_id": ids.ADD_NOTE_BUTTON,
             "text": plain_text("Add note"),
             "value": "note",
+        }
+    )
+    elements.append(
+        {
+            "type": "button",
+            "action_id": ids.ASSIGN_ROLE_BUTTON,
+            "text": plain_text("Assign role"),
+            "value": "role",
         }
     )
     return {

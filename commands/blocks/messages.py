@@ -22,6 +22,15 @@ USAGE = "\n".join(
         "in your time zone: `2026-12-01 17:00`, or `+3d`.",
         "• `/incident status` — show the incident's card.",
         "• `/incident timeline` — show the timeline so far.",
+        "• `/incident role @user <role>` — assign a role; `/incident roles` lists who holds which.",
+        "• `/incident action <kind> <count> [note]` — log a containment action "
+        "(e.g. `listing_removed 1240`).",
+        "• `/incident followup <title> [@owner] [due date]` — a follow-up; "
+        "`/incident followups` lists the open ones.",
+        "• `/incident resolve` — resolve with a summary and root cause; `/incident reopen`; "
+        "`/incident close` archives the channel.",
+        "• `/incident report` — the incident report, as a Markdown file.",
+        "Anywhere: `/incident list [open|mine|sev1|<domain>]` — find incidents.",
         "• `/incident help` — this text.",
     ]
 )

@@ -1,0 +1,12 @@
+"""Containment actions and follow-ups: /incident action, /incident followup(s)."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from commands.services import Services
+from commands.verbs import Verbs
+
+
+def register(app: App, services: Services, verbs: Verbs) -> None:
+    """Register this feature's listeners and its `/incident` verbs."""

@@ -1,0 +1,77 @@
+"""The lifecycle part of the policy file: containment kinds, root causes, stakeholders,
+timeline capture, closing, and who may do what."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from workflows.durations import Duration
+from workflows.policy_types import Blurb, ChannelId, Key, Label, Strict
+
+# A Slack user id, or a user group id whose members all count.
+Principal = Annotated[str, StringConstraints(pattern=r"^[UWS][A-Z0-9]{2,}$")]
+
+
+class Kind(Strict):
+    key: Key
+    label: Label
+    description: Blurb = ""
+
+
+DEFAULT_CONTAINMENT = (
+    Kind(key="listing_removed", label="Listings removed"),
+    Kind(key="account_suspended", label="Accounts suspended"),
+    Kind(key="content_removed", label="Content removed"),
+    Kind(key="payout_held", label="Payouts held"),
+    Kind(key="order_cancelled", label="Orders cancelled"),
+    Kind(key="other", label="Other actions"),
+)
+DEFAULT_ROOT_CAUSES = (
+    Kind(key="bad_actor", label="Bad actor", description="Deliberate abuse by users or sellers"),
+    Kind(key="policy_gap", label="Policy gap", description="No policy covered it"),
+    Kind(key="detection_gap", label="Detection gap", description="Our detection missed it"),
+    Kind(key="process_failure", label="Process failure", description="A process was not followed"),
+    Kind(key="software_defect", label="Software defect", description="A bug in our systems"),
+    Kind(key="third_party", label="Third party", description="A vendor or partner failed"),
+    Kind(key="other", label="Other"),
+)
+
+
+class Stakeholders(Strict):
+    """A channel that receives status updates for some domains or severities (empty: all)."""
+
+    channel: ChannelId
+    domains: tuple[Key, ...] = ()
+    severities: tuple[Key, ...] = ()
+
+
+Action = Literal["resolve", "close", "reopen", "downgrade", "assign_role"]
+
+
+class Authorisation(Strict):
+    """Who may take the consequential steps. Everyone may add notes, actions and updates.
+
+    ``commander`` means the incident's current owner; ``admins`` (users or user groups)
+    may do everything.
+    """
+
+    admins: tuple[Principal, ...] = ()
+    resolve: Literal["anyone", "commander"] = "commander"
+    close: Literal["anyone", "commander"] = "commander"
+    reopen: Literal["anyone", "commander"] = "anyone"
+    downgrade: Literal["anyone", "commander"] = "commander"
+    assign_role: Literal["anyone", "commander"] = "anyone"
+
+
+class Lifecycle(Strict):
+    containment_kinds: tuple[Kind, ...] = Field(
+        default=DEFAULT_CONTAINMENT, min_length=1, max_length=50
+    )
+    root_causes: tuple[Kind, ...] = Field(default=DEFAULT_ROOT_CAUSES, min_length=1, max_length=50)
+    stakeholders: tuple[Stakeholders, ...] = ()
+    pin_emoji: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_+'-]{1,64}$")] = "pushpin"
+    archive_after: Duration = timedelta(days=1)
+    authorisation: Authorisation = Authorisation()
