@@ -125,6 +125,8 @@ def reminder_runner(services: Services) -> ReminderRunner:
         handlers={
             **dict.fromkeys(INCIDENT_KINDS, incident_reminders),
             **dict.fromkeys(HANDOFF_KINDS, handoff_reminders),
+            **containment_command.reminder_handlers(services),
+            **closing_command.reminder_handlers(services),
         },
         late_after=services.policy.escalation.late_after,
     )

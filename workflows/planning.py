@@ -61,7 +61,13 @@ def replan(session: Session, incident: Incident, policy: Policy, now: datetime) 
             )
         if incident.due_at is not None:
             _plan_deadline(desired, incident, incident.due_at, policy, now, facts)
-    reconcile(session, owner={"incident_id": incident.id}, desired=desired, now=now)
+    reconcile(
+        session,
+        owner={"incident_id": incident.id},
+        desired=desired,
+        now=now,
+        kinds=INCIDENT_KINDS,
+    )
 
 
 def _plan_deadline(

@@ -17,7 +17,7 @@ late — and the others are marked superseded.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -190,14 +190,18 @@ def reconcile(
     owner: Mapping[str, Any],
     desired: Mapping[str, tuple[str, int, datetime, dict[str, Any]]],
     now: datetime,
+    kinds: Collection[str] | None = None,
 ) -> None:
     """Make the pending reminders of ``owner`` exactly ``desired``.
 
+    ``kinds`` limits which of the owner's reminders this plan governs.
     ``desired`` maps each key to (kind, step, due, data). Missing ones are inserted,
     changed ones moved, unwanted pending ones cancelled; a reminder already sent is never
     sent again, and a cancelled one is revived by key.
     """
     filters = [getattr(Reminder, name) == value for name, value in owner.items()]
+    if kinds is not None:  # other features' reminders of the same owner are not ours to touch
+        filters.append(Reminder.kind.in_(kinds))
     existing = {row.key: row for row in session.scalars(select(Reminder).where(*filters))}
     for key, row in existing.items():
         if row.state == "pending" and key not in desired:
