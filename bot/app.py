@@ -25,7 +25,9 @@ from commands import (
     containment_command,
     errors,
     events,
+    home,
     incident_command,
+    listing_command,
     oncall_command,
     reminder_actions,
     roles_command,
@@ -102,12 +104,15 @@ def create_app(
     roles_command.register(app, services, verbs)
     containment_command.register(app, services, verbs)
     closing_command.register(app, services, verbs)
+    listing_command.register(app, services, verbs)
     incident_command.register(app, services, verbs)
     oncall_command.register(app, services)
     card_actions.register(app, services)
     reminder_actions.register(app, services)
     views.register(app, services)
     events.register(app, services)
+    events.register_capture(app, services)
+    home.register(app, services)
     return Firebreak(app=app, services=services, reminders=reminder_runner(services))
 
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from commands.services import Services
+from commands.slack_text import readable
 from commands.surface import CHANNEL_RENAME_EVENTS
-from workflows import incidents
+from workflows import capture, incidents
+
+log = logging.getLogger(__name__)
 
 
 def register(app: App, services: Services) -> None:
@@ -23,3 +29,55 @@ def register(app: App, services: Services) -> None:
 
     for name in CHANNEL_RENAME_EVENTS:
         app.event(name)(on_channel_rename)
+
+
+def register_capture(app: App, services: Services) -> None:
+    @app.event("reaction_added")
+    def on_reaction(event: dict[str, Any], client: WebClient) -> None:
+        """The pin emoji on a message in an incident channel puts it on the timeline."""
+        item = event.get("item") or {}
+        if (
+            event.get("reaction") != services.policy.lifecycle.pin_emoji
+            or item.get("type") != "message"
+        ):
+            return
+        channel, ts = str(item.get("channel")), str(item.get("ts"))
+        with services.sessions() as session:
+            incident_id = incidents.incident_in_channel(session, channel)
+        if incident_id is None:
+            return
+        message = _read_message(client, channel, ts)
+        if message is None:
+            log.info("reaction on %s/%s: message not readable; not captured", channel, ts)
+            return
+        with services.sessions.begin() as session:
+            entry = capture.capture(
+                session, incident_id, message, str(event.get("user")), services.clock
+            )
+        if entry is not None:
+            client.chat_postEphemeral(
+                channel=channel,
+                user=str(event.get("user")),
+                text=":pushpin: Added to the incident timeline.",
+            )
+
+
+def _read_message(client: WebClient, channel: str, ts: str) -> capture.CapturedMessage | None:
+    try:
+        found = client.conversations_history(channel=channel, latest=ts, inclusive=True, limit=1)
+        listed: list[dict[str, Any]] = found.get("messages", [])
+        messages = [m for m in listed if m.get("ts") == ts]
+        if not messages:
+            return None
+        permalink = client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
+    except SlackApiError as error:
+        log.warning("could not read %s/%s: %s", channel, ts, error.response.get("error"))
+        return None
+    first = messages[0]
+    return capture.CapturedMessage(
+        channel_id=channel,
+        ts=ts,
+        author=first.get("user") or first.get("bot_id"),
+        text=readable(str(first.get("text", ""))),
+        permalink=str(permalink) if permalink else None,
+    )

@@ -170,3 +170,19 @@ def test_add_channel_seeding(standin: SlackStandIn) -> None:
         standin.add_channel("On Call")
     assert standin.channel("C0GENERAL").members == {"U0ALICE", "U0BOB", "U0CAROL", "U0DAVE"}
     assert "U0FIREBOT" in standin.channel("C0INCIDENTS").members
+
+
+def test_history_reads_back_one_message_and_members_lists_the_channel() -> None:
+    with SlackStandIn(signing_secret="s") as standin:
+        client = WebClient(token=standin.bot_token, base_url=standin.api_url)
+        first = client.chat_postMessage(channel="C0INCIDENTS", text="first")["ts"]
+        client.chat_postMessage(channel="C0INCIDENTS", text="second")
+
+        one = client.conversations_history(
+            channel="C0INCIDENTS", latest=first, inclusive=True, limit=1
+        )
+        members = client.conversations_members(channel="C0INCIDENTS")["members"]
+
+    assert [m["text"] for m in one["messages"]] == ["first"]
+    assert "U0FIREBOT" in members
+    assert "U0ALICE" in members

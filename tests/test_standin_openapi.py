@@ -36,6 +36,8 @@ NEWER_ARGUMENTS: dict[str, set[str]] = {
     "chat.postEphemeral": {"markdown_text"},
     # Attaching files to an update, broadcasting a reply, metadata, markdown_text.
     "chat.update": {"file_ids", "reply_broadcast", "metadata", "markdown_text"},
+    # Message metadata in history (2022).
+    "conversations.history": {"include_all_metadata"},
 }
 
 

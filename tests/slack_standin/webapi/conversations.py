@@ -7,7 +7,7 @@ from typing import Any
 
 from ..models import Channel
 from .base import ApiCall, ApiError
-from .render import channel_json
+from .render import channel_json, message_json
 
 CHANNEL_NAME_MAX = 80
 TOPIC_MAX = 250
@@ -134,3 +134,35 @@ def conversations_archive(call: ApiCall) -> dict[str, Any]:
         raise ApiError("not_in_channel")
     channel.is_archived = True
     return {}
+
+
+def conversations_history(call: ApiCall) -> dict[str, Any]:
+    """A channel's messages, newest first, up to ``latest`` (inclusive when asked)."""
+    channel = call.channel(writable=False)
+    latest = call.text("latest")
+    oldest = call.text("oldest")
+    inclusive = call.flag("inclusive")
+    limit = int(call.text("limit") or 100)
+    if not 1 <= limit <= 999:
+        raise ApiError("invalid_limit")
+
+    def wanted(ts: str) -> bool:
+        if latest is not None and (float(ts) > float(latest) or (ts == latest and not inclusive)):
+            return False
+        return not (
+            oldest is not None and (float(ts) < float(oldest) or (ts == oldest and not inclusive))
+        )
+
+    found = [m for m in reversed(call.ws.messages.get(channel.id, [])) if wanted(m.ts)]
+    return {
+        "messages": [message_json(call.ws, m) for m in found[:limit]],
+        "has_more": len(found) > limit,
+        "pin_count": len(channel.pins),
+        "response_metadata": {"next_cursor": ""},
+    }
+
+
+def conversations_members(call: ApiCall) -> dict[str, Any]:
+    """Who is in a channel; private channels only when the bot is a member."""
+    channel = call.channel(writable=False, member=False)
+    return {"members": sorted(channel.members), "response_metadata": {"next_cursor": ""}}

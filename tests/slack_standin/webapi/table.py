@@ -55,6 +55,20 @@ _ROWS = [
         required={"channel": "channel_not_found"},
     ),
     method(
+        "conversations.history",
+        conversations.conversations_history,
+        "Tier3",
+        required={"channel": "channel_not_found"},
+        optional="latest oldest inclusive limit cursor include_all_metadata",
+    ),
+    method(
+        "conversations.members",
+        conversations.conversations_members,
+        "Tier4",
+        required={"channel": "channel_not_found"},
+        optional="cursor limit",
+    ),
+    method(
         "conversations.info",
         conversations.conversations_info,
         "Tier3",

@@ -1,0 +1,78 @@
+"""`/incident list [open|all|mine|owned|sev1|<domain>]`: find incidents, with links.
+
+A restricted incident is listed only to members of its channel: Slack's membership is
+the truth, asked with conversations.members.
+"""
+
+from __future__ import annotations
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from commands.blocks.listing import incident_list_text
+from commands.blocks.messages import section
+from commands.parsing import UsageError
+from commands.services import Services
+from commands.verbs import Invocation, Verbs
+from workflows import listing
+from workflows.listing import Filter, ListedIncident
+from workflows.policy import Policy
+
+USAGE = (
+    "`/incident list` — open incidents. Narrow it with one word: `all` (resolved too), `mine` "
+    "(you declared or hold a role), `owned` (you own), a severity such as `sev1`, or a domain "
+    "such as `counterfeit`."
+)
+
+
+def register(app: App, services: Services, verbs: Verbs) -> None:
+    verbs["list"] = list_incidents
+
+
+def list_incidents(invocation: Invocation) -> None:
+    services = invocation.services
+    wanted, heading = parse_filter(invocation.text, invocation.user, services.policy)
+    with services.sessions() as session:
+        found = listing.find(session, services.policy, wanted)
+    visible = visible_to(invocation.client, invocation.user, found)
+    text = incident_list_text(heading, visible)
+    invocation.ack(text=text, blocks=section(text))
+
+
+def parse_filter(text: str, user: str, policy: Policy) -> tuple[Filter, str]:
+    word = text.strip().lower()
+    if word in ("", "open"):
+        return Filter(), "Open incidents"
+    if word == "all":
+        return Filter(include_resolved=True), "Recent incidents"
+    if word == "mine":
+        return Filter(involving=user), "Open incidents you declared or hold a role in"
+    if word == "owned":
+        return Filter(owner=user), "Open incidents you own"
+    severity = policy.find_severity(word)
+    if severity is not None and not word.isdigit():
+        return Filter(severity=severity.key), f"Open {severity.label} incidents"
+    domain = policy.find_domain(word)
+    if domain is not None:
+        return Filter(domain=domain.key), f"Open {domain.label} incidents"
+    raise UsageError(f"I can't list by `{word[:30]}`. {USAGE}")
+
+
+def visible_to(client: WebClient, user: str, found: list[ListedIncident]) -> list[ListedIncident]:
+    """Drop restricted incidents whose channel ``user`` is not in (or that Slack hides)."""
+    shown: list[ListedIncident] = []
+    for incident in found:
+        if not incident.restricted or (
+            incident.channel_id and _member(client, incident.channel_id, user)
+        ):
+            shown.append(incident)
+    return shown
+
+
+def _member(client: WebClient, channel_id: str, user: str) -> bool:
+    try:
+        members = client.conversations_members(channel=channel_id, limit=1000)["members"]
+    except SlackApiError:
+        return False  # When in doubt, a restricted incident stays hidden.
+    return user in members

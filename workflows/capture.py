@@ -1,0 +1,59 @@
+"""Capturing a Slack message on the incident timeline (the pin-emoji reaction)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import Incident, TimelineEvent
+from workflows.clock import Clock
+from workflows.snapshots import TimelineEntry
+
+MAX_CAPTURED = 3000
+
+
+@dataclass(frozen=True)
+class CapturedMessage:
+    channel_id: str
+    ts: str
+    author: str | None
+    text: str
+    permalink: str | None
+
+
+def capture(
+    session: Session, incident_id: int, message: CapturedMessage, actor: str, clock: Clock
+) -> TimelineEntry | None:
+    """Add the message to the timeline once; a second reaction on it adds nothing."""
+    incident = session.get(Incident, incident_id, with_for_update=True)
+    if incident is None:
+        return None
+    already = session.scalars(
+        select(TimelineEvent.data).where(
+            TimelineEvent.incident_id == incident_id, TimelineEvent.kind == "pinned_message"
+        )
+    ).all()
+    if any(data.get("ts") == message.ts for data in already):
+        return None
+    now = clock.now()
+    text = message.text if len(message.text) <= MAX_CAPTURED else message.text[:MAX_CAPTURED] + "…"
+    event = TimelineEvent(
+        incident_id=incident_id,
+        occurred_at=now,
+        actor=actor,
+        kind="pinned_message",
+        text=text,
+        data={"ts": message.ts, "author": message.author, "permalink": message.permalink},
+    )
+    session.add(event)
+    incident.updated_at = now
+    session.flush()
+    return TimelineEntry(
+        occurred_at=event.occurred_at,
+        actor=actor,
+        kind=event.kind,
+        text=event.text,
+        data=dict(event.data),
+    )

@@ -1,0 +1,98 @@
+"""Finding incidents: by state, by person, by severity or domain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from storage.models import Incident, RoleAssignment
+from workflows.policy import Policy
+
+LIST_LIMIT = 25
+
+
+@dataclass(frozen=True)
+class ListedIncident:
+    id: int
+    title: str
+    severity_label: str
+    status_label: str
+    domain_label: str
+    owner: str | None
+    channel_id: str | None
+    restricted: bool
+    declared_at: datetime
+    open: bool
+
+    @property
+    def reference(self) -> str:
+        return f"INC-{self.id}"
+
+
+@dataclass(frozen=True)
+class Filter:
+    """What `/incident list` asked for; everything unset means "all open incidents"."""
+
+    include_resolved: bool = False
+    involving: str | None = None  # declared by, owning, or holding any role
+    owner: str | None = None
+    severity: str | None = None
+    domain: str | None = None
+
+
+def find(
+    session: Session, policy: Policy, wanted: Filter, limit: int = LIST_LIMIT
+) -> list[ListedIncident]:
+    """Newest first. Restricted incidents are included: the caller decides who may see them."""
+    query = select(Incident)
+    if not wanted.include_resolved:
+        query = query.where(Incident.resolved_at.is_(None), Incident.closed_at.is_(None))
+    if wanted.severity:
+        query = query.where(Incident.severity == wanted.severity)
+    if wanted.domain:
+        query = query.where(Incident.domain == wanted.domain)
+    holders = select(RoleAssignment.incident_id).where(RoleAssignment.ended_at.is_(None))
+    if wanted.owner:
+        query = query.where(
+            Incident.id.in_(
+                holders.where(
+                    RoleAssignment.user_id == wanted.owner,
+                    RoleAssignment.role == policy.owner_role.key,
+                )
+            )
+        )
+    if wanted.involving:
+        query = query.where(
+            or_(
+                Incident.declared_by == wanted.involving,
+                Incident.id.in_(holders.where(RoleAssignment.user_id == wanted.involving)),
+            )
+        )
+    rows = session.scalars(query.order_by(Incident.id.desc()).limit(limit)).all()
+    owners = dict(
+        session.execute(
+            select(RoleAssignment.incident_id, RoleAssignment.user_id).where(
+                RoleAssignment.incident_id.in_([row.id for row in rows]),
+                RoleAssignment.role == policy.owner_role.key,
+                RoleAssignment.ended_at.is_(None),
+            )
+        ).all()
+    )
+    return [
+        ListedIncident(
+            id=row.id,
+            title=row.title,
+            severity_label=policy.label("severity", row.severity),
+            status_label=policy.label("status", row.status),
+            domain_label=policy.label("domain", row.domain),
+            owner=owners.get(row.id),
+            channel_id=row.channel_id,
+            restricted=row.restricted,
+            declared_at=row.declared_at,
+            open=row.resolved_at is None and row.closed_at is None,
+        )
+        for row in rows
+    ]
