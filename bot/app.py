@@ -31,6 +31,7 @@ from commands import (
     oncall_command,
     reminder_actions,
     roles_command,
+    update_command,
     views,
 )
 from commands.directory import SlackDirectory
@@ -105,6 +106,7 @@ def create_app(
     containment_command.register(app, services, verbs)
     closing_command.register(app, services, verbs)
     listing_command.register(app, services, verbs)
+    update_command.register(app, services, verbs)
     incident_command.register(app, services, verbs)
     oncall_command.register(app, services)
     card_actions.register(app, services)

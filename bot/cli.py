@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,7 +23,9 @@ from bot.settings import Settings
 from storage import schema
 from storage.database import create_database_engine, create_session_factory
 from workflows.clock import SystemClock
+from workflows.errors import IncidentNotFound
 from workflows.policy import PolicyError, load_policy
+from workflows.report import render_report
 
 log = logging.getLogger("firebreak")
 
@@ -84,6 +87,12 @@ def _parser() -> argparse.ArgumentParser:
     check = config_commands.add_parser("check", help="validate a policy file and print the result")
     check.add_argument("path", nargs="?", type=Path, help="defaults to FIREBREAK_CONFIG")
     check.set_defaults(run=_config_check)
+
+    report = commands.add_parser(
+        "report", help="print an incident's report (Markdown) from the database"
+    )
+    report.add_argument("incident", help="the incident, as INC-42 or 42")
+    report.set_defaults(run=_report)
     return parser
 
 
@@ -121,6 +130,28 @@ def _config_check(settings: Settings, args: argparse.Namespace) -> int:
         raise CommandFailed(str(error)) from error
     print(f"{path or 'built-in defaults'}: OK")
     print(policy.model_dump_json(indent=2))
+    return 0
+
+
+def _report(settings: Settings, args: argparse.Namespace) -> int:
+    """Print the same Markdown `/incident report` uploads; exit 1 for an unknown incident."""
+    match = re.fullmatch(r"(?:inc-?)?(\d{1,9})", args.incident.strip(), re.IGNORECASE)
+    if match is None:
+        raise CommandFailed(f"{args.incident!r} is not an incident reference; write INC-42 or 42")
+    try:
+        policy = load_policy(settings.firebreak_config)
+    except PolicyError as error:
+        raise CommandFailed(str(error)) from error
+    sessions = create_session_factory(_engine(settings))
+    try:
+        with sessions() as session:
+            markdown = render_report(session, int(match.group(1)), policy)
+    except IncidentNotFound as error:
+        print(f"firebreak: {error}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as error:
+        raise CommandFailed(f"could not read the database at DATABASE_URL: {error}") from error
+    sys.stdout.write(markdown)
     return 0
 
 

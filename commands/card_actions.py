@@ -29,6 +29,8 @@ Change = Callable[[Session, int, str], StateChange | None]
 
 
 def register(app: App, services: Services) -> None:
+    members_of = services.directory.members_of  # admins may be listed by user group
+
     def apply(
         ack: Ack,
         body: dict[str, Any],
@@ -59,7 +61,7 @@ def register(app: App, services: Services) -> None:
             respond,
             client,
             lambda s, i, u: incidents.change_severity(
-                s, i, value, u, services.policy, services.clock
+                s, i, value, u, services.policy, services.clock, member_of=members_of
             ),
         )
 
@@ -77,7 +79,9 @@ def register(app: App, services: Services) -> None:
             action,
             respond,
             client,
-            lambda s, i, u: incidents.assign_owner(s, i, owner, u, services.policy, services.clock),
+            lambda s, i, u: incidents.assign_owner(
+                s, i, owner, u, services.policy, services.clock, member_of=members_of
+            ),
         )
 
     @app.action(re.compile(rf"^{ids.STATUS_BUTTON}\."))
@@ -92,7 +96,7 @@ def register(app: App, services: Services) -> None:
             respond,
             client,
             lambda s, i, u: incidents.change_status(
-                s, i, status, u, services.policy, services.clock
+                s, i, status, u, services.policy, services.clock, member_of=members_of
             ),
         )
 

@@ -19,6 +19,20 @@ from commands.blocks.card import (
     note_line,
     topic_text,
 )
+from commands.blocks.closing import (
+    close_scheduled_line,
+    closed_line,
+    report_comment,
+    resolution_broadcast,
+    resolution_line,
+)
+from commands.blocks.containment import (
+    contain_offer,
+    containment_line,
+    followup_dm_blocks,
+    followup_dm_text,
+    followup_line,
+)
 from commands.blocks.handoffs import (
     backup_page_text,
     handback_blocks,
@@ -37,6 +51,8 @@ from commands.blocks.reminders import (
 from workflows.gateway import ChannelNameTaken, SlackFailure
 from workflows.policy import Policy
 from workflows.snapshots import (
+    ContainmentLogged,
+    FollowUpNotice,
     HandbackDigest,
     HandoffDigest,
     IncidentSnapshot,
@@ -161,17 +177,14 @@ class WebClientGateway:
         )
 
     def post_status_update(
-        self, incident: IncidentSnapshot, entry: TimelineEntry, broadcast: str | None
+        self, incident: IncidentSnapshot, entry: TimelineEntry, audiences: Sequence[str]
     ) -> None:
         text = status_update_text(incident, entry)
         self._post_line(incident, text)
-        if broadcast and not incident.restricted:
-            self._call(
-                "chat.postMessage",
-                lambda: self._client.chat_postMessage(
-                    channel=broadcast, text=text, blocks=section(text)
-                ),
-            )
+        if incident.restricted:
+            return  # Details stay in the private channel.
+        for channel in dict.fromkeys(audiences):  # once each, in order
+            self._post(channel, text, section(text))
 
     def post_handoff(self, channel_id: str | None, digest: HandoffDigest) -> None:
         if channel_id:
@@ -216,6 +229,56 @@ class WebClientGateway:
             raise _failure(operation, error) from error
         except (SlackClientError, OSError) as error:
             raise _failure(operation, error) from error
+
+    def post_containment(self, incident: IncidentSnapshot, logged: ContainmentLogged) -> None:
+        self._post_line(incident, containment_line(logged))
+        if logged.offer_status is not None:
+            text, blocks = contain_offer(incident, logged)
+            self._post(_channel(incident), text, blocks)
+
+    def post_followup(self, incident: IncidentSnapshot, notice: FollowUpNotice) -> None:
+        self._post_line(incident, followup_line(notice))
+
+    def send_followup(self, user_id: str, notice: FollowUpNotice) -> None:
+        # A user id as the channel posts into the bot's DM with that user.
+        self._post(user_id, followup_dm_text(notice), followup_dm_blocks(notice))
+
+    def post_resolution(
+        self, incident: IncidentSnapshot, entry: TimelineEntry, broadcast: str | None
+    ) -> None:
+        self._post_line(incident, resolution_line(incident, entry))
+        if broadcast:
+            text = resolution_broadcast(incident, entry)
+            self._post(broadcast, text, section(text))
+
+    def post_close_scheduled(self, incident: IncidentSnapshot, entry: TimelineEntry) -> None:
+        self._post_line(incident, close_scheduled_line(incident, entry))
+
+    def post_closed(self, incident: IncidentSnapshot) -> None:
+        self._post_line(incident, closed_line(incident))
+
+    def upload_report(self, channel_id: str, filename: str, content: str, title: str) -> str:
+        # files_upload_v2: files.getUploadURLExternal, POST the bytes, files.completeUploadExternal
+        response = self._call(
+            "files.uploadV2",
+            lambda: self._client.files_upload_v2(
+                channel=channel_id,
+                content=content,
+                filename=filename,
+                title=title,
+                initial_comment=report_comment(title),
+            ),
+        )
+        return str(response["files"][0]["id"])
+
+    def archive_channel(self, channel_id: str) -> None:
+        try:
+            self._client.conversations_archive(channel=channel_id)
+        except SlackApiError as error:
+            if _code(error) != "already_archived":
+                raise _failure("conversations.archive", error) from error
+        except (SlackClientError, OSError) as error:
+            raise _failure("conversations.archive", error) from error
 
 
 def _channel(incident: IncidentSnapshot) -> str:

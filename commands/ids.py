@@ -17,6 +17,7 @@ HANDOFF_ACKNOWLEDGE = "handoff_acknowledge"
 
 DECLARE_MODAL = "incident_declare"
 NOTE_MODAL = "incident_note"
+UPDATE_MODAL = "incident_update"
 
 # Modal input blocks are named after the field they collect, so a validation
 # error about a field lands on its input.
@@ -37,3 +38,13 @@ def card_block_id(incident_id: int, part: str) -> str:
 def incident_from_block_id(block_id: str) -> int | None:
     match = _CARD_BLOCK.match(block_id)
     return int(match.group(1)) if match else None
+
+
+# Containment and follow-ups (commands/containment_command.py)
+MARK_CONTAINED_BUTTON = "containment_mark_contained"
+FOLLOWUP_DONE_BUTTON = "followup_done"
+FOLLOWUP_SNOOZE_BUTTON = "followup_snooze"
+
+# Resolving and closing (commands/closing_command.py)
+RESOLVE_BUTTON = "incident_resolve"
+RESOLVE_MODAL = "incident_resolve_form"

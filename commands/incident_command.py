@@ -59,23 +59,6 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
                 ack()
                 with reported_after_ack(client, body):
                     publish_note(services.gateway, current, entry)
-            case parsing.StatusUpdate(text=text):
-                incident_id = _incident_here(services, command, "update")
-                with services.sessions.begin() as session:
-                    entry = incidents.record_status_update(
-                        session,
-                        incident_id,
-                        text,
-                        command["user_id"],
-                        services.policy,
-                        services.clock,
-                    )
-                    current = incidents.load(session, incident_id, services.policy)
-                ack()
-                with reported_after_ack(client, body):
-                    services.gateway.post_status_update(
-                        current, entry, services.policy.channels.broadcast
-                    )
             case parsing.SetDeadline(when=when):
                 incident_id = _incident_here(services, command, "deadline")
                 zone = ZoneInfo(services.directory.time_zone(command["user_id"]))

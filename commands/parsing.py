@@ -32,11 +32,6 @@ class Note:
 
 
 @dataclass(frozen=True)
-class StatusUpdate:
-    text: str
-
-
-@dataclass(frozen=True)
 class SetDeadline:
     when: str
 
@@ -56,9 +51,7 @@ class Help:
     pass
 
 
-IncidentCommand = (
-    Declare | OpenDeclareForm | Note | StatusUpdate | SetDeadline | ShowStatus | ShowTimeline | Help
-)
+IncidentCommand = Declare | OpenDeclareForm | Note | SetDeadline | ShowStatus | ShowTimeline | Help
 
 _FLAGS_WITH_VALUE = {"--sev": "severity", "--severity": "severity", "--domain": "domain"}
 _BARE_FLAGS = {"--private": "restricted", "--restricted": "restricted"}
@@ -80,13 +73,6 @@ def parse_incident_command(text: str, policy: Policy) -> IncidentCommand:
                 "`/incident note` needs the note text: `/incident note <what happened>`."
             )
         return Note(" ".join(rest))
-    if verb == "update":
-        if not rest:
-            raise UsageError(
-                "`/incident update` needs the update text: "
-                "`/incident update <what changed, what's next>`."
-            )
-        return StatusUpdate(" ".join(rest))
     if verb == "deadline":
         if not rest:
             raise UsageError(

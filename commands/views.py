@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pydantic import ValidationError
@@ -13,6 +12,7 @@ from commands import ids
 from commands.declaring import declare_and_provision
 from commands.errors import reported_after_ack
 from commands.services import Services
+from commands.view_state import metadata, state_values
 from workflows import incidents
 from workflows.errors import InvalidInput
 from workflows.publishing import publish_note
@@ -21,8 +21,8 @@ from workflows.publishing import publish_note
 def register(app: App, services: Services) -> None:
     @app.view(ids.DECLARE_MODAL)
     def on_declare(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        values = _values(view)
-        origin = _metadata(view)
+        values = state_values(view)
+        origin = metadata(view)
         try:
             request = incidents.DeclareRequest(
                 title=str(values.get(ids.TITLE_FIELD) or ""),
@@ -42,8 +42,8 @@ def register(app: App, services: Services) -> None:
 
     @app.view(ids.NOTE_MODAL)
     def on_note(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        incident_id = int(_metadata(view).get("incident_id", 0))
-        text = str(_values(view).get(ids.NOTE_FIELD) or "")
+        incident_id = int(metadata(view).get("incident_id", 0))
+        text = str(state_values(view).get(ids.NOTE_FIELD) or "")
         with services.sessions.begin() as session:
             entry = incidents.add_note(
                 session, incident_id, text, body["user"]["id"], services.clock
@@ -52,31 +52,6 @@ def register(app: App, services: Services) -> None:
         ack()
         with reported_after_ack(client, body):
             publish_note(services.gateway, current, entry)
-
-
-def _values(view: dict[str, Any]) -> dict[str, object]:
-    """Flatten ``state.values`` to one value per input block, whatever its element type."""
-    flat: dict[str, object] = {}
-    for block_id, actions in view.get("state", {}).get("values", {}).items():
-        for state in actions.values():
-            kind = state.get("type")
-            if kind == "static_select":
-                flat[block_id] = (state.get("selected_option") or {}).get("value")
-            elif kind == "checkboxes":
-                flat[block_id] = [o.get("value") for o in state.get("selected_options") or []]
-            elif kind == "users_select":
-                flat[block_id] = state.get("selected_user")
-            else:
-                flat[block_id] = state.get("value")
-    return flat
-
-
-def _metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except json.JSONDecodeError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _as_field_error(error: ValidationError) -> InvalidInput:

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from commands.blocks.card import announcement, card_blocks, topic_text
+from commands.blocks.closing import resolve_modal
 from commands.blocks.messages import section, timeline_text, usage
 from commands.blocks.modals import declare_modal, note_modal
 from tests.slack_standin.blockkit import validate_blocks, validate_view
@@ -78,6 +79,8 @@ def test_the_card_status_buttons_do_not_include_the_current_status() -> None:
         "note",
         "role",
     ]
+    # The resolving step opens the resolve form rather than resolving at once.
+    assert [e["action_id"] for e in status_block["elements"]][3] == "incident_resolve"
 
 
 def test_modals_are_valid_views() -> None:
@@ -85,6 +88,8 @@ def test_modals_are_valid_views() -> None:
         validate_view(declare_modal(Policy(), origin={"channel": "C1", "response_url": "x"})) == []
     )
     assert validate_view(note_modal(123456789, "INC-123456789")) == []
+    long = _incident(title="t" * 300, id=123456789)
+    assert validate_view(resolve_modal(long, Policy(), summary="s" * 4000)) == []
 
 
 def test_a_long_timeline_fits_one_message_and_says_what_it_left_out() -> None:

@@ -12,6 +12,13 @@ def _declared(harness: Harness) -> tuple[str, str]:
     return channel.id, harness.card().ts
 
 
+def _resolve(harness: Harness, user: str, channel: str, ts: str) -> None:
+    """The card's Resolved button opens the resolve form; submit it."""
+    harness.click(user, channel, ts, "incident_resolve")
+    (view,) = harness.standin.open_views(user)
+    harness.submit(user, view.id, {"resolution_summary": "Fixed", "root_cause": "other"})
+
+
 def test_severity_select_updates_card_channel_and_timeline(harness: Harness) -> None:
     channel, ts = _declared(harness)
 
@@ -75,7 +82,7 @@ def test_status_buttons_follow_the_lifecycle_and_stamp_its_clocks(harness: Harne
     harness.click(BOB, channel, ts, "incident_status.contained")
     contained_at = harness.clock.now()
     harness.clock.advance(timedelta(hours=2))
-    harness.click(BOB, channel, ts, "incident_status.resolved")
+    _resolve(harness, BOB, channel, ts)
 
     incident = harness.incident()
     assert incident.status == "resolved"
@@ -83,15 +90,15 @@ def test_status_buttons_follow_the_lifecycle_and_stamp_its_clocks(harness: Harne
     assert incident.resolved_at == harness.clock.now()
     card = harness.card()
     assert field_texts(card.blocks)["Status"] == "Resolved"
-    assert "incident_status.resolved" not in action_ids(card.blocks)
+    assert "incident_resolve" not in action_ids(card.blocks)
     assert "incident_status.investigating" in action_ids(card.blocks)
     kinds = [e.kind for e in harness.events()]
-    assert kinds == ["declared", "status_changed", "status_changed"]
+    assert kinds == ["declared", "status_changed", "status_changed", "resolved"]
 
 
 def test_reopening_clears_the_resolution_clock(harness: Harness) -> None:
     channel, ts = _declared(harness)
-    harness.click(BOB, channel, ts, "incident_status.resolved")
+    _resolve(harness, BOB, channel, ts)
 
     harness.click(BOB, channel, ts, "incident_status.investigating")
 

@@ -53,7 +53,7 @@ def test_card_controls_offer_severity_owner_status_and_note(harness: Harness) ->
         "incident_acknowledge",
         "incident_status.contained",
         "incident_status.mitigated",
-        "incident_status.resolved",
+        "incident_resolve",
         "incident_add_note",
         "incident_assign_role",
     ]

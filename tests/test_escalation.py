@@ -180,7 +180,9 @@ def test_resolving_cancels_every_pending_reminder(oncall: Harness) -> None:
     channel = oncall.declare("--sev 1 Scam wave")
     oncall.command("deadline +2d", channel=channel.id)
 
-    oncall.click(ALICE, channel.id, oncall.card().ts, "incident_status.resolved")
+    oncall.click(ALICE, channel.id, oncall.card().ts, "incident_resolve")
+    (form,) = oncall.standin.open_views(ALICE)
+    oncall.submit(ALICE, form.id, {"resolution_summary": "Scam stopped", "root_cause": "bad_actor"})
 
     assert {r.state for r in _reminders(oncall)} == {"cancelled"}
     assert _later(oncall, days=3).sent == []

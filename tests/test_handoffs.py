@@ -112,7 +112,9 @@ def test_the_handback_summarises_the_weekend(oncall: Harness) -> None:
     channel = oncall.declare("--sev 1 Weekend scam")
     oncall.declare("--sev 3 Still going")
     oncall.standin.rate_limits = False
-    oncall.click(CAROL, channel.id, oncall.card(1).ts, "incident_status.resolved")
+    oncall.click(CAROL, channel.id, oncall.card(1).ts, "incident_resolve")
+    (form,) = oncall.standin.open_views(CAROL)
+    oncall.submit(CAROL, form.id, {"resolution_summary": "Stopped", "root_cause": "bad_actor"})
 
     report = _at(oncall, HANDBACK_AT)
 

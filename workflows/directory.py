@@ -17,3 +17,7 @@ class UserDirectory(Protocol):
     def time_zone(self, user_id: str) -> str:
         """The user's IANA time zone, or "UTC" when Slack does not know it."""
         ...
+
+    def members_of(self, group_id: str) -> frozenset[str]:
+        """The user ids in a user group (``S…``); empty when Slack does not know it."""
+        ...

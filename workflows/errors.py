@@ -5,6 +5,7 @@ IncidentError                 a user-facing problem; ``str(error)`` is safe to s
 ├── IncidentNotFound          no incident with that reference
 ├── NotAnIncidentChannel      a command that needs an incident channel was typed elsewhere
 ├── OverrideNotFound          no on-call override with that id
+├── NotAllowed                the policy's authorisation rules refuse this actor this step
 └── AlreadyDone               a repeated request (a retry, a double submit) that changes nothing
 StorageUnavailable            the database could not be reached; nothing was saved
 """
@@ -43,6 +44,15 @@ class OverrideNotFound(IncidentError):
             "`/oncall schedule` lists the overrides in force with their ids."
         )
         self.override_id = override_id
+
+
+class NotAllowed(IncidentError):
+    """The policy's ``lifecycle.authorisation`` does not let ``actor`` take ``action``."""
+
+    def __init__(self, message: str, *, action: str, actor: str) -> None:
+        super().__init__(message)
+        self.action = action
+        self.actor = actor
 
 
 class AlreadyDone(IncidentError):

@@ -1,18 +1,35 @@
-"""Follow-ups: work an incident leaves behind, with an owner and a due date."""
+"""Follow-ups: work an incident leaves behind, with an owner and a due date.
+
+A follow-up with a due date has one pending ``followup_due`` reminder at a time, owned
+by its incident and planned by ``plan_reminders`` from the follow-up rows and their
+snoozes (timeline events), in the same transaction as every change. Each planned due
+time is its own key (``followup<id>:<due>``): a reminder sent is never sent again, and
+a snooze plans a new one a day on. Completing a follow-up cancels what is pending.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from storage.models import FollowUp, Incident, TimelineEvent
+from workflows import incidents
 from workflows.clock import Clock
-from workflows.errors import IncidentNotFound, InvalidInput
+from workflows.durations import format_duration
+from workflows.errors import AlreadyDone, IncidentNotFound, InvalidInput
+from workflows.gateway import SlackGateway
+from workflows.policy import Policy
+from workflows.reminders import Due, reconcile
+from workflows.snapshots import FollowUpNotice, FollowUpNoticeKind
 
 MAX_TITLE = 300
+FOLLOWUP_DUE = "followup_due"
+FOLLOWUP_KINDS = (FOLLOWUP_DUE,)
+SNOOZE = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -72,6 +89,7 @@ def add_followup(
         )
     )
     session.flush()
+    plan_reminders(session, incident_id, now)
     return record(row)
 
 
@@ -96,3 +114,213 @@ def record(row: FollowUp) -> FollowUpRecord:
         created_at=row.created_at,
         done_at=row.done_at,
     )
+
+
+@dataclass(frozen=True)
+class ListedFollowUp:
+    """One line of ``/incident followups``. A restricted incident's follow-up has no title."""
+
+    id: int
+    incident_id: int
+    title: str | None
+    owner: str | None
+    due_at: datetime | None
+
+    @property
+    def incident_reference(self) -> str:
+        return f"INC-{self.incident_id}"
+
+
+def complete_followup(
+    session: Session, followup_id: int, actor: str, clock: Clock
+) -> FollowUpRecord:
+    """Mark a follow-up done, note it on its incident's timeline, drop its pending reminder."""
+    row = _locked(session, followup_id)
+    if row.status != "open":
+        raise AlreadyDone(f"Follow-up #{followup_id} on INC-{row.incident_id} is already done.")
+    now = clock.now()
+    row.status = "done"
+    row.done_at = now
+    session.add(
+        TimelineEvent(
+            incident_id=row.incident_id,
+            occurred_at=now,
+            actor=actor,
+            kind="followup_done",
+            text=f"Follow-up #{row.id} done: {row.title}",
+            data={"followup": row.id},
+        )
+    )
+    session.flush()
+    plan_reminders(session, row.incident_id, now)
+    return record(row)
+
+
+def snooze_followup(
+    session: Session, followup_id: int, actor: str, clock: Clock, length: timedelta = SNOOZE
+) -> tuple[FollowUpRecord, datetime]:
+    """Remind again ``length`` from now; returns the follow-up and when it will be."""
+    row = _locked(session, followup_id)
+    if row.status != "open":
+        raise AlreadyDone(f"Follow-up #{followup_id} on INC-{row.incident_id} is already done.")
+    now = clock.now()
+    until = now + length
+    session.add(
+        TimelineEvent(
+            incident_id=row.incident_id,
+            occurred_at=now,
+            actor=actor,
+            kind="followup_snoozed",
+            text=f"Snoozed the reminder for follow-up #{row.id} for {format_duration(length)}",
+            data={"followup": row.id, "until": until.isoformat()},
+        )
+    )
+    session.flush()
+    plan_reminders(session, row.incident_id, now)
+    return record(row), until
+
+
+def plan_reminders(session: Session, incident_id: int, now: datetime) -> None:
+    """Bring the incident's pending follow-up reminders in line with its open follow-ups.
+
+    The incident's row is locked first, so two changes to its follow-ups plan one at a time.
+    """
+    session.execute(select(Incident.id).where(Incident.id == incident_id).with_for_update())
+    snoozed: dict[int, datetime] = {}
+    for event in session.scalars(
+        select(TimelineEvent)
+        .where(TimelineEvent.incident_id == incident_id, TimelineEvent.kind == "followup_snoozed")
+        .order_by(TimelineEvent.id)
+    ):
+        snoozed[int(event.data["followup"])] = datetime.fromisoformat(str(event.data["until"]))
+    desired: dict[str, tuple[str, int, datetime, dict[str, Any]]] = {}
+    for followup in open_followups(session, incident_id):
+        if followup.due_at is None:
+            continue
+        until = snoozed.get(followup.id)
+        due = max(followup.due_at, until) if until else followup.due_at
+        series = f"followup{followup.id}"
+        desired[f"{series}:{due.isoformat()}"] = (
+            FOLLOWUP_DUE,
+            0,
+            due,
+            {"series": series, "followup": followup.id},
+        )
+    reconcile(
+        session,
+        owner={"incident_id": incident_id},
+        desired=desired,
+        now=now,
+        kinds=FOLLOWUP_KINDS,
+    )
+
+
+def listed(session: Session, limit: int = 100) -> tuple[list[ListedFollowUp], int]:
+    """Open follow-ups of every incident, soonest due first, and how many are open in all.
+
+    Titles of restricted incidents' follow-ups are left out: the listing is seen by anyone.
+    """
+    rows = session.execute(
+        select(FollowUp, Incident.restricted)
+        .join(Incident, Incident.id == FollowUp.incident_id)
+        .where(FollowUp.status == "open")
+        .order_by(FollowUp.due_at.is_(None), FollowUp.due_at, FollowUp.id)
+        .limit(limit)
+    ).all()
+    found = [
+        ListedFollowUp(
+            id=row.id,
+            incident_id=row.incident_id,
+            title=None if restricted else row.title,
+            owner=row.owner,
+            due_at=row.due_at,
+        )
+        for row, restricted in rows
+    ]
+    total = session.scalar(
+        select(func.count()).select_from(FollowUp).where(FollowUp.status == "open")
+    )
+    return found, total or 0
+
+
+def notice(
+    session: Session,
+    followup_id: int,
+    kind: FollowUpNoticeKind,
+    policy: Policy,
+    *,
+    late_by: timedelta | None = None,
+) -> FollowUpNotice:
+    """A follow-up as its channel line and its DMs describe it."""
+    row = session.get(FollowUp, followup_id)
+    if row is None:
+        raise InvalidInput(f"There is no follow-up #{followup_id}.")
+    incident = incidents.load(session, row.incident_id, policy)
+    return FollowUpNotice(
+        kind=kind,
+        followup_id=row.id,
+        incident_id=row.incident_id,
+        incident_channel_id=incident.channel_id,
+        title=row.title,
+        owner=row.owner,
+        answers=row.owner or incident.owner or incident.declared_by,
+        created_by=row.created_by,
+        due_at=row.due_at,
+        late_by=late_by,
+        snooze=SNOOZE if kind == "due" else None,
+    )
+
+
+@dataclass(frozen=True)
+class FollowUpReminders:
+    """The runner's handler for ``followup_due``: DM whoever answers for the follow-up."""
+
+    sessions: sessionmaker[Session]
+    gateway: SlackGateway
+    policy: Policy
+
+    def send(self, due: Due) -> dict[str, Any] | None:
+        followup_id = due.data.get("followup")
+        if not isinstance(followup_id, int):
+            return None
+        with self.sessions() as session:
+            row = session.get(FollowUp, followup_id)
+            if row is None or row.status != "open":
+                return None
+            told = notice(session, row.id, "due", self.policy, late_by=due.late_by)
+        self.gateway.send_followup(told.answers, told)
+        return {"followup": told.followup_id, "pinged": [told.answers]}
+
+    def sent(self, session: Session, due: Due, record: dict[str, Any], now: datetime) -> None:
+        assert due.incident_id is not None
+        late = due.late_by
+        text = f"Reminder sent: follow-up #{record['followup']} is due"
+        if late is not None:
+            minutes = max(late // timedelta(minutes=1), 1)
+            text += f" (sent {format_duration(timedelta(minutes=minutes))} late)"
+        session.add(
+            TimelineEvent(
+                incident_id=due.incident_id,
+                occurred_at=now,
+                actor=None,
+                kind="reminder_sent",
+                text=text,
+                data={
+                    "reminder": due.kind,
+                    "followup": record["followup"],
+                    "late_seconds": int(late.total_seconds()) if late else None,
+                    "pinged": record["pinged"],
+                },
+            )
+        )
+        session.flush()
+        plan_reminders(session, due.incident_id, now)
+
+
+def _locked(session: Session, followup_id: int) -> FollowUp:
+    row = session.scalar(select(FollowUp).where(FollowUp.id == followup_id).with_for_update())
+    if row is None:
+        raise InvalidInput(
+            f"There is no follow-up #{followup_id}. `/incident followups` lists the open ones."
+        )
+    return row

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from workflows.snapshots import (
+    ContainmentLogged,
+    FollowUpNotice,
     HandbackDigest,
     HandoffDigest,
     IncidentSnapshot,
@@ -77,9 +79,10 @@ class SlackGateway(Protocol):
         ...
 
     def post_status_update(
-        self, incident: IncidentSnapshot, entry: TimelineEntry, broadcast: str | None
+        self, incident: IncidentSnapshot, entry: TimelineEntry, audiences: Sequence[str]
     ) -> None:
-        """Post a status update in the incident channel and, unless restricted, the broadcast."""
+        """Post a status update in the incident channel and, unless the incident is
+        restricted, in each audience channel (broadcast, subscribed stakeholders)."""
         ...
 
     def post_handoff(self, channel_id: str | None, digest: HandoffDigest) -> None:
@@ -93,3 +96,38 @@ class SlackGateway(Protocol):
         ...
 
     def post_handback(self, channel_id: str | None, digest: HandbackDigest) -> None: ...
+
+    def post_containment(self, incident: IncidentSnapshot, logged: ContainmentLogged) -> None:
+        """Say in the incident channel what was done; offer "Mark contained" when asked to."""
+        ...
+
+    def post_followup(self, incident: IncidentSnapshot, notice: FollowUpNotice) -> None:
+        """Say in the incident channel that a follow-up was added."""
+        ...
+
+    def send_followup(self, user_id: str, notice: FollowUpNotice) -> None:
+        """DM someone about a follow-up, with a Done button (and Snooze when it is due)."""
+        ...
+
+    def post_resolution(
+        self, incident: IncidentSnapshot, entry: TimelineEntry, broadcast: str | None
+    ) -> None:
+        """Say in the incident channel how it was resolved (``entry`` is the ``resolved``
+        event), and in the broadcast channel that it was (no details when restricted)."""
+        ...
+
+    def post_close_scheduled(self, incident: IncidentSnapshot, entry: TimelineEntry) -> None:
+        """Say in the incident channel when it will be archived (``close_scheduled`` event)."""
+        ...
+
+    def post_closed(self, incident: IncidentSnapshot) -> None:
+        """The last line in the incident channel, just before it is archived."""
+        ...
+
+    def upload_report(self, channel_id: str, filename: str, content: str, title: str) -> str:
+        """Share the incident report as a file in the channel; returns the file id."""
+        ...
+
+    def archive_channel(self, channel_id: str) -> None:
+        """Archive a channel; already archived is not an error."""
+        ...

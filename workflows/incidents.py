@@ -15,6 +15,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.models import ContainmentAction, Incident, Reminder, RoleAssignment, TimelineEvent
+from workflows.authorisation import (
+    GroupMembers,
+    enforce,
+    nobody,
+    severity_action,
+    status_action,
+)
 from workflows.clock import Clock
 from workflows.durations import format_duration
 from workflows.errors import IncidentNotFound, InvalidInput
@@ -117,13 +124,37 @@ def _check_declare(request: DeclareRequest, policy: Policy) -> None:
 
 
 def change_severity(
-    session: Session, incident_id: int, severity: str, actor: str, policy: Policy, clock: Clock
+    session: Session,
+    incident_id: int,
+    severity: str,
+    actor: str,
+    policy: Policy,
+    clock: Clock,
+    *,
+    member_of: GroupMembers = nobody,
 ) -> StateChange | None:
-    """Set the severity; ``None`` when it already was that (a double click changes nothing)."""
+    """Set the severity; ``None`` when it already was that (a double click changes nothing).
+
+    A downgrade (a severity later in the policy's list) is authorised as ``downgrade``;
+    ``member_of`` resolves the user groups among the policy's admins.
+    """
     if severity not in {s.key for s in policy.severities}:
         raise InvalidInput(f"Unknown severity {severity!r}.", field="severity")
     incident = _locked(session, incident_id)
     change = _change(incident, "severity", severity, actor, policy)
+    action = severity_action(policy, incident.severity, severity)
+    if change is not None and action is not None:
+        owner = _current_assignment(session, incident_id, policy.owner_role.key)
+        enforce(
+            session,
+            incident_id,
+            policy,
+            action,
+            actor,
+            clock,
+            owner=owner.user_id if owner else None,
+            member_of=member_of,
+        )
     if change is not None:
         incident.severity = severity
         now = clock.now()
@@ -133,12 +164,22 @@ def change_severity(
 
 
 def change_status(
-    session: Session, incident_id: int, status: str, actor: str, policy: Policy, clock: Clock
+    session: Session,
+    incident_id: int,
+    status: str,
+    actor: str,
+    policy: Policy,
+    clock: Clock,
+    *,
+    member_of: GroupMembers = nobody,
 ) -> StateChange | None:
     """Move along the lifecycle, stamping the clock a status stops (contained, resolved...).
 
     Moving back before a stamped status (a reopen) clears the stamps after it,
     so time to resolve is measured to the final resolution.
+
+    Authorised as ``reopen`` when moving back from a resolved or closed status, else as
+    ``resolve`` or ``close`` when the target status stamps that clock.
     """
     keys = [s.key for s in policy.statuses]
     if status not in keys:
@@ -147,6 +188,19 @@ def change_status(
     change = _change(incident, "status", status, actor, policy)
     if change is None:
         return None
+    action = status_action(policy, incident.status, status)
+    if action is not None:
+        owner = _current_assignment(session, incident_id, policy.owner_role.key)
+        enforce(
+            session,
+            incident_id,
+            policy,
+            action,
+            actor,
+            clock,
+            owner=owner.user_id if owner else None,
+            member_of=member_of,
+        )
     now = clock.now()
     target = keys.index(status)
     for position, step in enumerate(policy.statuses):
@@ -164,14 +218,35 @@ def change_status(
 
 
 def assign_owner(
-    session: Session, incident_id: int, user_id: str, actor: str, policy: Policy, clock: Clock
+    session: Session,
+    incident_id: int,
+    user_id: str,
+    actor: str,
+    policy: Policy,
+    clock: Clock,
+    *,
+    member_of: GroupMembers = nobody,
 ) -> StateChange | None:
-    """Make ``user_id`` the owner; the previous holder's assignment is ended, not erased."""
+    """Make ``user_id`` the owner; the previous holder's assignment is ended, not erased.
+
+    The owner is the policy's owner role, so this is authorised as ``assign_role``; it
+    is also how ``roles.assign`` assigns that role.
+    """
     incident = _locked(session, incident_id)
     role = policy.owner_role.key
     current = _current_assignment(session, incident_id, role)
     if current is not None and current.user_id == user_id:
         return None
+    enforce(
+        session,
+        incident_id,
+        policy,
+        "assign_role",
+        actor,
+        clock,
+        owner=current.user_id if current else None,
+        member_of=member_of,
+    )
     now = clock.now()
     if current is not None:
         current.ended_at = now
@@ -240,9 +315,18 @@ def set_deadline(
 
 
 def record_status_update(
-    session: Session, incident_id: int, text: str, actor: str, policy: Policy, clock: Clock
+    session: Session,
+    incident_id: int,
+    text: str,
+    actor: str,
+    policy: Policy,
+    clock: Clock,
+    next_update_in: timedelta | None = None,
 ) -> TimelineEntry:
-    """A status update for stakeholders; it restarts the update-reminder clock."""
+    """A status update for stakeholders; it restarts the update-reminder clock.
+
+    ``next_update_in`` (promised in the update) replaces the severity's cadence once.
+    """
     text = text.strip()
     if not text:
         raise InvalidInput(
@@ -254,7 +338,8 @@ def record_status_update(
     incident = _locked(session, incident_id)
     now = clock.now()
     incident.updated_at = now
-    event = _record(session, incident, now, actor, "status_update", text, {})
+    promise = {"next_update_in": int(next_update_in.total_seconds())} if next_update_in else {}
+    event = _record(session, incident, now, actor, "status_update", text, promise)
     replan(session, incident, policy, now)
     return _entry(event)
 

@@ -75,3 +75,12 @@ class Lifecycle(Strict):
     pin_emoji: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_+'-]{1,64}$")] = "pushpin"
     archive_after: Duration = timedelta(days=1)
     authorisation: Authorisation = Authorisation()
+
+    def stakeholder_channels(self, domain: str, severity: str) -> tuple[str, ...]:
+        """The stakeholder channels subscribed to an incident of this domain and severity."""
+        return tuple(
+            s.channel
+            for s in self.stakeholders
+            if (not s.domains or domain in s.domains)
+            and (not s.severities or severity in s.severities)
+        )

@@ -9,7 +9,7 @@ resolving cancels everything that is pending.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -51,7 +51,13 @@ def replan(session: Session, incident: Incident, policy: Policy, now: datetime) 
                 )
         if rules is not None and rules.update_every is not None:
             base = max(facts.last_update, facts.last_sent.get(STATUS_UPDATE, facts.last_update))
-            due = facts.after_snooze(STATUS_UPDATE, max(base + rules.update_every, now))
+            # The first nudge after an update keeps the update's own promise, if it made one.
+            cadence = (
+                facts.promised
+                if base == facts.last_update and facts.promised
+                else rules.update_every
+            )
+            due = facts.after_snooze(STATUS_UPDATE, max(base + cadence, now))
             cycle = f"{facts.updates}.{facts.sent[STATUS_UPDATE]}"
             desired[f"{series(incident.id, STATUS_UPDATE)}:{cycle}"] = (
                 STATUS_UPDATE,
@@ -105,6 +111,7 @@ class Facts:
     last_update: datetime
     updates: int
     snoozed: dict[str, datetime]
+    promised: timedelta | None
 
     @classmethod
     def read(cls, session: Session, incident: Incident) -> Facts:
@@ -125,6 +132,13 @@ class Facts:
                 TimelineEvent.incident_id == incident.id, TimelineEvent.kind == "status_update"
             )
         ).one()
+        latest_update = session.scalars(
+            select(TimelineEvent.data)
+            .where(TimelineEvent.incident_id == incident.id, TimelineEvent.kind == "status_update")
+            .order_by(TimelineEvent.id.desc())
+            .limit(1)
+        ).first()
+        promise = (latest_update or {}).get("next_update_in")
         snoozes = session.scalars(
             select(TimelineEvent)
             .where(TimelineEvent.incident_id == incident.id, TimelineEvent.kind == "snoozed")
@@ -140,6 +154,7 @@ class Facts:
             last_update=as_utc(last_update) or incident.declared_at,
             updates=update_count,
             snoozed=snoozed,
+            promised=timedelta(seconds=int(promise)) if promise else None,
         )
 
     def after_snooze(self, kind: str, due: datetime) -> datetime:

@@ -126,3 +126,51 @@ class HandbackDigest:
     escalations: int
     still_open: tuple[OpenIncident, ...]
     late_by: timedelta | None
+
+
+@dataclass(frozen=True)
+class ContainmentLogged:
+    """One containment action as the channel line describes it.
+
+    ``offer_status`` is set on an incident's first action while it is still before its
+    "contained" status: the status key (and label) a "Mark contained" button moves it to.
+    """
+
+    id: int
+    incident_id: int
+    kind: str
+    kind_label: str
+    count: int
+    note: str
+    actor: str
+    occurred_at: datetime
+    offer_status: str | None = None
+    offer_label: str | None = None
+
+
+FollowUpNoticeKind = Literal["assigned", "due"]
+
+
+@dataclass(frozen=True)
+class FollowUpNotice:
+    """A follow-up as its channel or one person is told about it: new, or due (a reminder).
+
+    ``answers`` is who answers for it: its owner, else the incident's owner, else the
+    incident's declarer.
+    """
+
+    kind: FollowUpNoticeKind
+    followup_id: int
+    incident_id: int
+    incident_channel_id: str | None
+    title: str
+    owner: str | None
+    answers: str
+    created_by: str
+    due_at: datetime | None
+    late_by: timedelta | None = None
+    snooze: timedelta | None = None
+
+    @property
+    def incident_reference(self) -> str:
+        return f"INC-{self.incident_id}"

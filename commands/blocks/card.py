@@ -149,7 +149,11 @@ def _controls(incident: IncidentSnapshot, policy: Policy) -> Block:
 
 
 def _status_buttons(incident: IncidentSnapshot, policy: Policy) -> Block:
-    """One button per lifecycle step except the current one; closing is its own flow."""
+    """One button per lifecycle step except the current one; closing is its own flow.
+
+    The resolving step's button opens the resolve form (summary, root cause…) instead of
+    changing the status at once.
+    """
     steps = [s for s in policy.statuses if s.stamps != "closed"]
     keys = [s.key for s in steps]
     following = keys.index(incident.status) + 1 if incident.status in keys else 0
@@ -157,9 +161,12 @@ def _status_buttons(incident: IncidentSnapshot, policy: Policy) -> Block:
     for position, step in enumerate(steps):
         if step.key == incident.status:
             continue
+        action_id = (
+            ids.RESOLVE_BUTTON if step.stamps == "resolved" else f"{ids.STATUS_BUTTON}.{step.key}"
+        )
         button: dict[str, Any] = {
             "type": "button",
-            "action_id": f"{ids.STATUS_BUTTON}.{step.key}",
+            "action_id": action_id,
             "text": plain_text(step.label),
             "value": step.key,
         }

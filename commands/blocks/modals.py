@@ -14,7 +14,7 @@ from workflows.policy import Policy
 View = dict[str, Any]
 
 
-def _input(
+def input_block(
     block_id: str, label: str, element: dict[str, Any], *, optional: bool = False
 ) -> dict[str, Any]:
     return {
@@ -44,8 +44,8 @@ def declare_modal(policy: Policy, *, title: str = "", origin: dict[str, str] | N
         "submit": plain_text("Declare", 24),
         "close": plain_text("Cancel", 24),
         "blocks": [
-            _input(ids.TITLE_FIELD, "Title", title_input),
-            _input(
+            input_block(ids.TITLE_FIELD, "Title", title_input),
+            input_block(
                 ids.DESCRIPTION_FIELD,
                 "Description",
                 {
@@ -57,7 +57,7 @@ def declare_modal(policy: Policy, *, title: str = "", origin: dict[str, str] | N
                 },
                 optional=True,
             ),
-            _input(
+            input_block(
                 ids.DOMAIN_FIELD,
                 "Domain",
                 {
@@ -69,7 +69,7 @@ def declare_modal(policy: Policy, *, title: str = "", origin: dict[str, str] | N
                     ),
                 },
             ),
-            _input(
+            input_block(
                 ids.SEVERITY_FIELD,
                 "Severity",
                 {
@@ -79,7 +79,7 @@ def declare_modal(policy: Policy, *, title: str = "", origin: dict[str, str] | N
                     "initial_option": severity_option(policy, policy.default_severity),
                 },
             ),
-            _input(
+            input_block(
                 ids.RESTRICTED_FIELD,
                 "Visibility",
                 {
@@ -108,7 +108,7 @@ def note_modal(incident_id: int, reference: str) -> View:
         "submit": plain_text("Add note", 24),
         "close": plain_text("Cancel", 24),
         "blocks": [
-            _input(
+            input_block(
                 ids.NOTE_FIELD,
                 "Note",
                 {

@@ -28,7 +28,7 @@ Modules, one concept each::
 
 from .blockkit import validate_blocks, validate_view
 from .inbound import InboundResponse
-from .models import Channel, Message, RecordedCall, User, View
+from .models import Channel, Message, RecordedCall, User, UserGroup, View
 from .standin import SlackStandIn
 from .webapi.table import METHODS
 
@@ -40,6 +40,7 @@ __all__ = [
     "RecordedCall",
     "SlackStandIn",
     "User",
+    "UserGroup",
     "View",
     "validate_blocks",
     "validate_view",

@@ -61,6 +61,16 @@ class User:
     bot_id: str | None = None
 
 
+@dataclass(frozen=True)
+class UserGroup:
+    """A user group (``@handle``, id ``S…``) and the user ids in it."""
+
+    id: str
+    handle: str
+    name: str
+    users: tuple[str, ...]
+
+
 @dataclass
 class Channel:
     """A conversation: public or private channel, or the bot's IM with one user."""

@@ -18,7 +18,7 @@ from types import TracebackType
 from .actions import SlackActions
 from .clock import Clock
 from .faults import Fault, FaultPlan
-from .models import Channel, Message, RecordedCall, User, View
+from .models import Channel, Message, RecordedCall, User, UserGroup, View
 from .ratelimit import RateLimiter
 from .responses import post_to_response_url
 from .server import HttpReply, HttpRequest, HttpServer
@@ -33,6 +33,7 @@ DEFAULT_HUMANS = (
     ("U0CAROL", "carol", "Asia/Tokyo"),
     ("U0DAVE", "dave", "UTC"),
 )
+DEFAULT_USERGROUPS = (("S0ADMINS", "firebreak-admins", ("U0DAVE",)),)
 
 
 class SlackStandIn(SlackActions):
@@ -98,6 +99,8 @@ class SlackStandIn(SlackActions):
         humans = [user_id for user_id, _, _ in DEFAULT_HUMANS]
         self.add_channel("general", channel_id="C0GENERAL", members=humans)
         self.add_channel("incidents", channel_id="C0INCIDENTS", members=[*humans, ws.bot_user_id])
+        for group_id, handle, members in DEFAULT_USERGROUPS:
+            self.add_usergroup(group_id, handle, members)
 
     # ---- lifecycle --------------------------------------------------------------------
 
@@ -192,6 +195,18 @@ class SlackStandIn(SlackActions):
                     bot_id=f"B{user_id.removeprefix('U')}" if is_bot else None,
                 )
             )
+
+    def add_usergroup(self, group_id: str, handle: str, members: Iterable[str]) -> None:
+        """Add a user group (or replace one with the same id) with these members, in order."""
+        ws = self._ws
+        with ws.lock:
+            users = tuple(dict.fromkeys(members))
+            unknown = set(users) - set(ws.users)
+            if unknown:
+                raise ValueError(f"unknown members {sorted(unknown)}")
+            if not group_id.startswith("S"):
+                raise ValueError(f"user group ids start with S, not {group_id!r}")
+            ws.usergroups[group_id] = UserGroup(group_id, handle, handle.replace("-", " "), users)
 
     def add_channel(
         self,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .clock import Clock
-from .models import Channel, Message, RecordedCall, User, View
+from .models import Channel, Message, RecordedCall, User, UserGroup, View
 
 TRIGGER_TTL = 3.0
 """Seconds a trigger_id can be exchanged for a view (PLATFORM.md, trigger_id)."""
@@ -90,6 +90,7 @@ class Workspace:
         self.app_id = app_id
         self.users: dict[str, User] = {}
         self.channels: dict[str, Channel] = {}
+        self.usergroups: dict[str, UserGroup] = {}
         self.messages: dict[str, list[Message]] = {}
         self.ephemerals: list[Message] = []
         self.ims: dict[str, str] = {}

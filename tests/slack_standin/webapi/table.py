@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from . import apps, chat, conversations, files, items, users, views
+from . import apps, chat, conversations, files, items, usergroups, users, views
 from .base import MethodSpec, method
 
 _POST_FIELDS = "text blocks attachments thread_ts as_user icon_emoji icon_url link_names parse"
@@ -33,6 +33,13 @@ _ROWS = [
         users.users_lookup_by_email,
         "Tier3",
         required={"email": "users_not_found"},
+    ),
+    method(
+        "usergroups.users.list",
+        usergroups.usergroups_users_list,
+        "Tier2",
+        required={"usergroup": None},
+        optional="include_disabled",
     ),
     method(
         "conversations.create",
