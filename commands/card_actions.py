@@ -20,7 +20,6 @@ from commands.blocks.modals import note_modal
 from commands.errors import reported_after_ack
 from commands.services import Services
 from workflows import incidents
-from workflows.errors import InvalidInput
 from workflows.publishing import publish_change
 from workflows.snapshots import StateChange
 
@@ -39,7 +38,7 @@ def register(app: App, services: Services) -> None:
         client: WebClient,
         change: Change,
     ) -> None:
-        incident_id = _incident_of(action)
+        incident_id = ids.incident_of(action)
         with services.sessions.begin() as session:
             made = change(session, incident_id, _user(body))
         ack()
@@ -117,7 +116,7 @@ def register(app: App, services: Services) -> None:
     def on_add_note(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
     ) -> None:
-        incident_id = _incident_of(action)
+        incident_id = ids.incident_of(action)
         ack()
         with reported_after_ack(client, body):
             client.views_open(
@@ -145,13 +144,6 @@ def _show(
             replace_original=True,
         )
     publish_change(services.gateway, current, change)
-
-
-def _incident_of(action: dict[str, Any]) -> int:
-    incident_id = ids.incident_from_block_id(str(action.get("block_id", "")))
-    if incident_id is None:
-        raise InvalidInput("That control does not belong to an incident card.")
-    return incident_id
 
 
 def _user(body: dict[str, Any]) -> str:

@@ -48,9 +48,7 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
     def on_resolve_button(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
     ) -> None:
-        incident_id = ids.incident_from_block_id(str(action.get("block_id", "")))
-        if incident_id is None:
-            raise InvalidInput("That control does not belong to an incident card.")
+        incident_id = ids.incident_of(action)
         _open_resolve_form(services, ack, client, body, incident_id, "")
 
     @app.view(ids.RESOLVE_MODAL)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from typing import Any
+
+from workflows.errors import InvalidInput
 
 SEVERITY_SELECT = "incident_severity"
 OWNER_SELECT = "incident_owner"
@@ -33,6 +36,14 @@ _CARD_BLOCK = re.compile(r"^inc(\d+)\.")
 
 def card_block_id(incident_id: int, part: str) -> str:
     return f"inc{incident_id}.{part}"
+
+
+def incident_of(action: dict[str, Any]) -> int:
+    """The incident whose card (or message) a clicked control belongs to."""
+    incident_id = incident_from_block_id(str(action.get("block_id", "")))
+    if incident_id is None:
+        raise InvalidInput("That control does not belong to an incident card.")
+    return incident_id
 
 
 def incident_from_block_id(block_id: str) -> int | None:

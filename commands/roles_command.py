@@ -119,9 +119,7 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
     def on_assign_role(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
     ) -> None:
-        incident_id = ids.incident_from_block_id(str(action.get("block_id", "")))
-        if incident_id is None:
-            raise InvalidInput("That control does not belong to an incident card.")
+        incident_id = ids.incident_of(action)
         with services.sessions() as session:
             current = incidents.load(session, incident_id, services.policy)
         ack()

@@ -119,7 +119,7 @@ def resolve(
     impact = (impact or "").strip()
     titles = [title.strip() for title in followups if title.strip()]
     _check_resolution(summary, root_cause, impact, titles, policy)
-    incident = incidents._locked(session, incident_id)
+    incident = incidents.locked(session, incident_id)
     _refuse_if_resolved(incident)
     incident.resolution_summary = summary
     incident.root_cause = root_cause
@@ -134,7 +134,7 @@ def resolve(
         member_of=member_of,
     )
     cause = next(kind for kind in policy.lifecycle.root_causes if kind.key == root_cause)
-    event = incidents._record(
+    event = incidents.record_event(
         session,
         incident,
         clock.now(),
@@ -150,7 +150,7 @@ def resolve(
     )
     for title in titles:
         followup_domain.add_followup(session, incident_id, title, None, None, actor, clock)
-    return incidents._entry(event)
+    return incidents.entry_of(event)
 
 
 def _check_resolution(
@@ -212,7 +212,7 @@ def reopen(
     Authorised as ``reopen`` (by ``incidents.change_status``, or here when the policy has
     no closing status to move back from).
     """
-    incident = incidents._locked(session, incident_id)
+    incident = incidents.locked(session, incident_id)
     if incident.resolved_at is None and incident.closed_at is None:
         raise InvalidInput(
             f"{incident.reference} is not resolved or closed, so there is nothing to reopen."
@@ -248,7 +248,7 @@ def reopen(
             before_label=before,
             after_label=first.label,
         )
-    incidents._record(
+    incidents.record_event(
         session,
         incident,
         now,
@@ -277,7 +277,7 @@ def schedule_close(
 
     This is where ``close`` is authorised: the archiving itself is Firebreak's, later.
     """
-    incident = incidents._locked(session, incident_id)
+    incident = incidents.locked(session, incident_id)
     if incident.closed_at is not None:
         raise AlreadyDone(f"{incident.reference} is already closed.")
     if incident.resolved_at is None:
@@ -311,7 +311,7 @@ def schedule_close(
     archive_at = now + policy.lifecycle.archive_after
     data = {"actor": actor, "resolved_at": _stamp(incident)}
     _plan_archive(session, incident_id, {key: (ARCHIVE, 0, archive_at, data)}, now)
-    event = incidents._record(
+    event = incidents.record_event(
         session,
         incident,
         now,
@@ -321,7 +321,7 @@ def schedule_close(
         {"archive_at": archive_at.isoformat()},
     )
     return ClosePlan(
-        entry=incidents._entry(event),
+        entry=incidents.entry_of(event),
         archive_at=archive_at,
         report_needed=incident.report_posted_at is None,
     )
@@ -355,7 +355,7 @@ def record_closed(
     The move is not authorised again: ``/incident close`` was, and by now the one who
     asked may no longer hold the incident. So it is made here, as change_status would.
     """
-    incident = incidents._locked(session, incident_id)
+    incident = incidents.locked(session, incident_id)
     target = closing_status(policy)
     if target is not None and incident.status != target.key:
         change = StateChange(
@@ -367,10 +367,10 @@ def record_closed(
             after_label=target.label,
         )
         incident.status = target.key
-        incidents._record_change(session, incident, now, change)
+        incidents.record_change(session, incident, now, change)
     incident.closed_at = now
     incident.channel_archived_at = now
-    incidents._record(
+    incidents.record_event(
         session,
         incident,
         now,
@@ -383,7 +383,7 @@ def record_closed(
 
 
 def _owner(session: Session, incident_id: int, policy: Policy) -> str | None:
-    current = incidents._current_assignment(session, incident_id, policy.owner_role.key)
+    current = incidents.current_assignment(session, incident_id, policy.owner_role.key)
     return current.user_id if current else None
 
 
@@ -466,10 +466,10 @@ def post_report(
         f"{current.reference} incident report",
     )
     with sessions.begin() as session:
-        incident = incidents._locked(session, incident_id)
+        incident = incidents.locked(session, incident_id)
         now = clock.now()
         incident.report_posted_at = now
-        incidents._record(
+        incidents.record_event(
             session,
             incident,
             now,

@@ -93,7 +93,7 @@ def declare(
         if raced is None:
             raise
         return snapshot(session, raced, policy), False
-    _record(
+    record_event(
         session,
         incident,
         now,
@@ -140,11 +140,11 @@ def change_severity(
     """
     if severity not in {s.key for s in policy.severities}:
         raise InvalidInput(f"Unknown severity {severity!r}.", field="severity")
-    incident = _locked(session, incident_id)
+    incident = locked(session, incident_id)
     change = _change(incident, "severity", severity, actor, policy)
     action = severity_action(policy, incident.severity, severity)
     if change is not None and action is not None:
-        owner = _current_assignment(session, incident_id, policy.owner_role.key)
+        owner = current_assignment(session, incident_id, policy.owner_role.key)
         enforce(
             session,
             incident_id,
@@ -158,7 +158,7 @@ def change_severity(
     if change is not None:
         incident.severity = severity
         now = clock.now()
-        _record_change(session, incident, now, change)
+        record_change(session, incident, now, change)
         replan(session, incident, policy, now)
     return change
 
@@ -184,13 +184,13 @@ def change_status(
     keys = [s.key for s in policy.statuses]
     if status not in keys:
         raise InvalidInput(f"Unknown status {status!r}.", field="status")
-    incident = _locked(session, incident_id)
+    incident = locked(session, incident_id)
     change = _change(incident, "status", status, actor, policy)
     if change is None:
         return None
     action = status_action(policy, incident.status, status)
     if action is not None:
-        owner = _current_assignment(session, incident_id, policy.owner_role.key)
+        owner = current_assignment(session, incident_id, policy.owner_role.key)
         enforce(
             session,
             incident_id,
@@ -212,7 +212,7 @@ def change_status(
         elif position > target:
             setattr(incident, column, None)
     incident.status = status
-    _record_change(session, incident, now, change)
+    record_change(session, incident, now, change)
     replan(session, incident, policy, now)
     return change
 
@@ -232,9 +232,9 @@ def assign_owner(
     The owner is the policy's owner role, so this is authorised as ``assign_role``; it
     is also how ``roles.assign`` assigns that role.
     """
-    incident = _locked(session, incident_id)
+    incident = locked(session, incident_id)
     role = policy.owner_role.key
-    current = _current_assignment(session, incident_id, role)
+    current = current_assignment(session, incident_id, role)
     if current is not None and current.user_id == user_id:
         return None
     enforce(
@@ -264,7 +264,7 @@ def assign_owner(
         before_label=None,
         after_label=policy.owner_role.label,
     )
-    _record_change(session, incident, now, change)
+    record_change(session, incident, now, change)
     return change
 
 
@@ -272,7 +272,7 @@ def acknowledge(
     session: Session, incident_id: int, actor: str, policy: Policy, clock: Clock
 ) -> StateChange | None:
     """Stop the acknowledgement clock (once); pending acknowledgement reminders are dropped."""
-    incident = _locked(session, incident_id)
+    incident = locked(session, incident_id)
     if incident.acknowledged_at is not None:
         return None
     now = clock.now()
@@ -286,7 +286,7 @@ def acknowledge(
         before_label=None,
         after_label="acknowledged",
     )
-    _record_change(session, incident, now, change)
+    record_change(session, incident, now, change)
     replan(session, incident, policy, now)
     return change
 
@@ -295,7 +295,7 @@ def set_deadline(
     session: Session, incident_id: int, due_at: datetime, actor: str, policy: Policy, clock: Clock
 ) -> StateChange | None:
     """Set the external deadline (a regulator's response date, say) and plan its reminders."""
-    incident = _locked(session, incident_id)
+    incident = locked(session, incident_id)
     if incident.due_at == due_at:
         return None
     now = clock.now()
@@ -309,7 +309,7 @@ def set_deadline(
         before_label=before.isoformat() if before else None,
         after_label=due_at.isoformat(),
     )
-    _record_change(session, incident, now, change)
+    record_change(session, incident, now, change)
     replan(session, incident, policy, now)
     return change
 
@@ -335,13 +335,13 @@ def record_status_update(
         )
     if len(text) > MAX_NOTE:
         raise InvalidInput(f"Keep status updates under {MAX_NOTE} characters.", field="update")
-    incident = _locked(session, incident_id)
+    incident = locked(session, incident_id)
     now = clock.now()
     incident.updated_at = now
     promise = {"next_update_in": int(next_update_in.total_seconds())} if next_update_in else {}
-    event = _record(session, incident, now, actor, "status_update", text, promise)
+    event = record_event(session, incident, now, actor, "status_update", text, promise)
     replan(session, incident, policy, now)
-    return _entry(event)
+    return entry_of(event)
 
 
 def snooze(
@@ -356,10 +356,10 @@ def snooze(
     reminder = session.get(Reminder, reminder_id)
     if reminder is None or reminder.incident_id is None:
         raise InvalidInput("That reminder no longer exists.")
-    incident = _locked(session, reminder.incident_id)
+    incident = locked(session, reminder.incident_id)
     now = clock.now()
     until = now + length
-    _record(
+    record_event(
         session,
         incident,
         now,
@@ -374,12 +374,12 @@ def snooze(
 
 def record_paged(session: Session, incident_id: int, clock: Clock) -> None:
     """The on-call was paged in the channel: say so on the timeline, once."""
-    incident = _locked(session, incident_id)
+    incident = locked(session, incident_id)
     if incident.oncall_paged_at is not None:
         return
     now = clock.now()
     incident.oncall_paged_at = now
-    _record(
+    record_event(
         session,
         incident,
         now,
@@ -402,11 +402,11 @@ def add_note(
         raise InvalidInput(
             f"That note is {len(text)} characters; keep notes under {MAX_NOTE}.", field="note"
         )
-    incident = _locked(session, incident_id)
+    incident = locked(session, incident_id)
     now = clock.now()
     incident.updated_at = now
-    event = _record(session, incident, now, actor, "note", text, {})
-    return _entry(event)
+    event = record_event(session, incident, now, actor, "note", text, {})
+    return entry_of(event)
 
 
 def record_channel_renamed(
@@ -420,7 +420,7 @@ def record_channel_renamed(
         return None
     before = incident.channel_name
     incident.channel_name = new_name
-    _record(
+    record_event(
         session,
         incident,
         clock.now(),
@@ -452,11 +452,11 @@ def timeline(session: Session, incident_id: int) -> list[TimelineEntry]:
         .where(TimelineEvent.incident_id == incident_id)
         .order_by(TimelineEvent.occurred_at, TimelineEvent.id)
     )
-    return [_entry(event) for event in events]
+    return [entry_of(event) for event in events]
 
 
 def snapshot(session: Session, incident: Incident, policy: Policy) -> IncidentSnapshot:
-    owner = _current_assignment(session, incident.id, policy.owner_role.key)
+    owner = current_assignment(session, incident.id, policy.owner_role.key)
     return IncidentSnapshot(
         id=incident.id,
         title=incident.title,
@@ -554,14 +554,15 @@ def unprovisioned(session: Session, clock: Clock, older_than: timedelta, limit: 
 # Internals
 
 
-def _locked(session: Session, incident_id: int) -> Incident:
+def locked(session: Session, incident_id: int) -> Incident:
+    """The incident, locked for this transaction (FOR UPDATE on PostgreSQL)."""
     incident = session.scalar(select(Incident).where(Incident.id == incident_id).with_for_update())
     if incident is None:
         raise IncidentNotFound(incident_id)
     return incident
 
 
-def _current_assignment(session: Session, incident_id: int, role: str) -> RoleAssignment | None:
+def current_assignment(session: Session, incident_id: int, role: str) -> RoleAssignment | None:
     return session.scalar(
         select(RoleAssignment)
         .where(
@@ -595,9 +596,10 @@ def _change(
     )
 
 
-def _record_change(
+def record_change(
     session: Session, incident: Incident, now: datetime, change: StateChange
 ) -> TimelineEvent:
+    """Append the timeline event for a change and stamp the incident updated."""
     incident.updated_at = now
     # Plain text; renderers read user ids and times from ``data``.
     kind, text = {
@@ -611,7 +613,7 @@ def _record_change(
             f"{change.field.capitalize()} {change.before_label} → {change.after_label}",
         ),
     )
-    return _record(
+    return record_event(
         session,
         incident,
         now,
@@ -622,7 +624,7 @@ def _record_change(
     )
 
 
-def _record(
+def record_event(
     session: Session,
     incident: Incident,
     now: datetime,
@@ -631,6 +633,7 @@ def _record(
     text: str,
     data: dict[str, Any],
 ) -> TimelineEvent:
+    """Append one timeline event; the timeline is append-only."""
     event = TimelineEvent(
         incident_id=incident.id, occurred_at=now, actor=actor, kind=kind, text=text, data=data
     )
@@ -639,7 +642,8 @@ def _record(
     return event
 
 
-def _entry(event: TimelineEvent) -> TimelineEntry:
+def entry_of(event: TimelineEvent) -> TimelineEntry:
+    """A timeline event as plain data for renderers."""
     return TimelineEntry(
         occurred_at=event.occurred_at,
         actor=event.actor,

@@ -98,10 +98,10 @@ def assign(
     incident = session.scalar(select(Incident).where(Incident.id == incident_id).with_for_update())
     if incident is None:
         raise IncidentNotFound(incident_id)
-    current = _holder(session, incident_id, found.key)
+    current = incidents.current_assignment(session, incident_id, found.key)
     if current is not None and current.user_id == user_id:
         return None
-    owner = _holder(session, incident_id, policy.owner_role.key)
+    owner = incidents.current_assignment(session, incident_id, policy.owner_role.key)
     enforce(
         session,
         incident_id,
@@ -182,19 +182,6 @@ def _change(
         before=before,
         actor=actor,
         owner=role.owner,
-    )
-
-
-def _holder(session: Session, incident_id: int, role: str) -> RoleAssignment | None:
-    return session.scalar(
-        select(RoleAssignment)
-        .where(
-            RoleAssignment.incident_id == incident_id,
-            RoleAssignment.role == role,
-            RoleAssignment.ended_at.is_(None),
-        )
-        .order_by(RoleAssignment.id.desc())
-        .limit(1)
     )
 
 
