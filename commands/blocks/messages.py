@@ -17,7 +17,7 @@ USAGE = "\n".join(
         "restricted).",
         "In an incident channel:",
         "• `/incident note <text>` — add a note to the timeline.",
-        "• `/incident update <text>` — post a status update here and in the broadcast channel.",
+        "• `/incident update [text]` — post a status update (without text: the update form).",
         "• `/incident deadline <when>` — set an external deadline (e.g. a regulator's), "
         "in your time zone: `2026-12-01 17:00`, or `+3d`.",
         "• `/incident status` — show the incident's card.",
@@ -25,12 +25,13 @@ USAGE = "\n".join(
         "• `/incident role @user <role>` — assign a role; `/incident roles` lists who holds which.",
         "• `/incident action <kind> <count> [note]` — log a containment action "
         "(e.g. `listing_removed 1240`).",
-        "• `/incident followup <title> [@owner] [due date]` — a follow-up; "
-        "`/incident followups` lists the open ones.",
+        "• `/incident followup <title> [@owner] [due date]` — a follow-up.",
         "• `/incident resolve` — resolve with a summary and root cause; `/incident reopen`; "
         "`/incident close` archives the channel.",
         "• `/incident report` — the incident report, as a Markdown file.",
-        "Anywhere: `/incident list [open|mine|sev1|<domain>]` — find incidents.",
+        "Anywhere:",
+        "• `/incident list [open|all|mine|owned|sev1|<domain>]` — find incidents.",
+        "• `/incident followups` — open follow-ups; `/incident followup done <n>` completes one.",
         "• `/incident help` — this text.",
     ]
 )
