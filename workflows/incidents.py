@@ -25,6 +25,7 @@ from workflows.authorisation import (
 from workflows.clock import Clock
 from workflows.durations import format_duration
 from workflows.errors import IncidentNotFound, InvalidInput
+from workflows.lifecycle_policy import Action
 from workflows.planning import replan
 from workflows.policy import Policy
 from workflows.snapshots import IncidentSnapshot, StateChange, TimelineEntry
@@ -144,17 +145,7 @@ def change_severity(
     change = _change(incident, "severity", severity, actor, policy)
     action = severity_action(policy, incident.severity, severity)
     if change is not None and action is not None:
-        owner = current_assignment(session, incident_id, policy.owner_role.key)
-        enforce(
-            session,
-            incident_id,
-            policy,
-            action,
-            actor,
-            clock,
-            owner=owner.user_id if owner else None,
-            member_of=member_of,
-        )
+        _authorise(session, incident_id, policy, action, actor, clock, member_of)
     if change is not None:
         incident.severity = severity
         now = clock.now()
@@ -190,17 +181,7 @@ def change_status(
         return None
     action = status_action(policy, incident.status, status)
     if action is not None:
-        owner = current_assignment(session, incident_id, policy.owner_role.key)
-        enforce(
-            session,
-            incident_id,
-            policy,
-            action,
-            actor,
-            clock,
-            owner=owner.user_id if owner else None,
-            member_of=member_of,
-        )
+        _authorise(session, incident_id, policy, action, actor, clock, member_of)
     now = clock.now()
     target = keys.index(status)
     for position, step in enumerate(policy.statuses):
@@ -572,6 +553,29 @@ def current_assignment(session: Session, incident_id: int, role: str) -> RoleAss
         )
         .order_by(RoleAssignment.id.desc())
         .limit(1)
+    )
+
+
+def _authorise(
+    session: Session,
+    incident_id: int,
+    policy: Policy,
+    action: Action,
+    actor: str,
+    clock: Clock,
+    member_of: GroupMembers,
+) -> None:
+    """Refuse, and keep the refusal on the timeline, unless ``actor`` may take ``action``."""
+    owner = current_assignment(session, incident_id, policy.owner_role.key)
+    enforce(
+        session,
+        incident_id,
+        policy,
+        action,
+        actor,
+        clock,
+        owner=owner.user_id if owner else None,
+        member_of=member_of,
     )
 
 
