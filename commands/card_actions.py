@@ -18,6 +18,7 @@ from commands import ids
 from commands.blocks.card import card_blocks, card_fallback_text
 from commands.blocks.modals import note_modal
 from commands.errors import reported_after_ack
+from commands.payload import acting_user
 from commands.services import Services
 from workflows import incidents
 from workflows.publishing import publish_change
@@ -40,7 +41,7 @@ def register(app: App, services: Services) -> None:
     ) -> None:
         incident_id = ids.incident_of(action)
         with services.sessions.begin() as session:
-            made = change(session, incident_id, _user(body))
+            made = change(session, incident_id, acting_user(body))
         ack()
         with reported_after_ack(client, body):
             _show(services, incident_id, made, body, respond)
@@ -144,7 +145,3 @@ def _show(
             replace_original=True,
         )
     publish_change(services.gateway, current, change)
-
-
-def _user(body: dict[str, Any]) -> str:
-    return str(body["user"]["id"])

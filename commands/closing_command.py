@@ -9,7 +9,6 @@ the rest when it is due.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -20,6 +19,7 @@ from commands import ids
 from commands.blocks.closing import reopened_reply, resolve_modal
 from commands.blocks.messages import section
 from commands.errors import reported_after_ack
+from commands.payload import acting_user, metadata, state_values, text_value
 from commands.services import Services
 from commands.verbs import Invocation, Verbs
 from workflows import closing, incidents
@@ -53,16 +53,16 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
 
     @app.view(ids.RESOLVE_MODAL)
     def on_resolve(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        incident_id = int(_metadata(view).get("incident_id") or 0)
-        values = _values(view)
+        incident_id = int(metadata(view).get("incident_id") or 0)
+        values = state_values(view)
         with services.sessions.begin() as session:
             entry = closing.resolve(
                 session,
                 incident_id,
-                summary=values.get(closing.SUMMARY_FIELD) or "",
-                root_cause=values.get(closing.ROOT_CAUSE_FIELD) or "",
-                impact=values.get(closing.IMPACT_FIELD),
-                followups=(values.get(closing.FOLLOWUPS_FIELD) or "").splitlines(),
+                summary=text_value(values, closing.SUMMARY_FIELD) or "",
+                root_cause=text_value(values, closing.ROOT_CAUSE_FIELD) or "",
+                impact=text_value(values, closing.IMPACT_FIELD),
+                followups=(text_value(values, closing.FOLLOWUPS_FIELD) or "").splitlines(),
                 actor=body["user"]["id"],
                 policy=services.policy,
                 clock=services.clock,
@@ -96,7 +96,7 @@ def _open_resolve_form(
         closing.check_resolvable(
             session,
             incident_id,
-            _user(body),
+            acting_user(body),
             services.policy,
             member_of=services.directory.members_of,
         )
@@ -173,11 +173,6 @@ def _report(services: Services, call: Invocation) -> None:
         )
 
 
-def _user(body: dict[str, Any]) -> str:
-    """The acting user of a slash command or an interaction."""
-    return str(body.get("user_id") or body["user"]["id"])
-
-
 def _referenced(text: str) -> int:
     match = _REFERENCE.match(text.strip())
     if match is None:
@@ -185,23 +180,3 @@ def _referenced(text: str) -> int:
             f"`/incident reopen` takes an incident reference such as `INC-12`, not `{text}`."
         )
     return int(match.group(1))
-
-
-def _values(view: dict[str, Any]) -> dict[str, str | None]:
-    """The resolve form's inputs: text values and the selected option's value."""
-    flat: dict[str, str | None] = {}
-    for block_id, actions in view.get("state", {}).get("values", {}).items():
-        for state in actions.values():
-            if state.get("type") == "static_select":
-                flat[block_id] = (state.get("selected_option") or {}).get("value")
-            else:
-                flat[block_id] = state.get("value")
-    return flat
-
-
-def _metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except json.JSONDecodeError:
-        return {}
-    return data if isinstance(data, dict) else {}

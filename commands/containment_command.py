@@ -23,6 +23,7 @@ from commands.blocks.messages import section
 from commands.blocks.reminders import answered_reminder
 from commands.errors import reported_after_ack
 from commands.parsing import UsageError, truncate_word
+from commands.payload import acting_user, button_number
 from commands.services import Services
 from commands.slack_text import readable, user_id
 from commands.text import slack_date
@@ -237,8 +238,8 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
     def on_mark_contained(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
-        user = _user(body)
-        incident_id = _int(action.get("value"), "an incident")
+        user = acting_user(body)
+        incident_id = button_number(action.get("value"), "an incident")
         with services.sessions.begin() as session:
             change = containment.mark_contained(session, incident_id, user, policy, clock)
             current = incidents.load(session, incident_id, policy)
@@ -256,8 +257,8 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
     def on_done(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
-        user = _user(body)
-        followup_id = _int(action.get("value"), "a follow-up")
+        user = acting_user(body)
+        followup_id = button_number(action.get("value"), "a follow-up")
         with services.sessions.begin() as session:
             followups.complete_followup(session, followup_id, user, clock)
         ack()
@@ -269,8 +270,8 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
     def on_snooze(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
-        user = _user(body)
-        followup_id = _int(action.get("value"), "a follow-up")
+        user = acting_user(body)
+        followup_id = button_number(action.get("value"), "a follow-up")
         with services.sessions.begin() as session:
             _, until = followups.snooze_followup(session, followup_id, user, clock)
         ack()
@@ -283,14 +284,3 @@ def reminder_handlers(services: Services) -> dict[str, ReminderHandler]:
     """This feature's reminder kinds and their handlers, for the runner."""
     handler = FollowUpReminders(services.sessions, services.gateway, services.policy)
     return {FOLLOWUP_DUE: handler}
-
-
-def _int(value: object, what: str) -> int:
-    try:
-        return int(str(value))
-    except ValueError:
-        raise InvalidInput(f"That button does not belong to {what}.") from None
-
-
-def _user(body: dict[str, Any]) -> str:
-    return str(body["user"]["id"])

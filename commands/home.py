@@ -9,7 +9,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from commands.blocks.elements import plain_text
+from commands.blocks.elements import plain_text, section_block
 from commands.blocks.listing import incident_list_text
 from commands.listing_command import visible_to
 from commands.services import Services
@@ -42,15 +42,15 @@ def home_view(services: Services, client: WebClient, user: str) -> dict[str, Any
         rotations = oncall.status(session, services.policy, now)
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": plain_text("Firebreak", 150)},
-        _section(incident_list_text("Incidents you own", visible_to(client, user, owned))),
+        section_block(incident_list_text("Incidents you own", visible_to(client, user, owned))),
         {"type": "divider"},
-        _section(
+        section_block(
             incident_list_text(
                 "Open incidents you declared or hold a role in", visible_to(client, user, involved)
             )
         ),
         {"type": "divider"},
-        _section(_on_call_text(services, rotations)),
+        section_block(_on_call_text(services, rotations)),
         {
             "type": "context",
             "elements": [
@@ -78,7 +78,3 @@ def _on_call_text(services: Services, rotations: list[oncall.RotationStatus]) ->
             f"until {slack_date(status.current.ends_at)}"
         )
     return "\n".join(lines)
-
-
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}

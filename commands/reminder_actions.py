@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from commands import ids
 from commands.blocks.reminders import answered_reminder
 from commands.errors import reported_after_ack
+from commands.payload import acting_user, button_number
 from commands.services import Services
 from commands.text import slack_date
 from workflows import handoffs, incidents
@@ -28,8 +29,8 @@ def register(app: App, services: Services) -> None:
     def on_acknowledge(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
-        user = _user(body)
-        incident_id = _int(action.get("value"))
+        user = acting_user(body)
+        incident_id = button_number(action.get("value"), "a reminder")
         with services.sessions.begin() as session:
             change = incidents.acknowledge(
                 session, incident_id, user, services.policy, services.clock
@@ -46,12 +47,17 @@ def register(app: App, services: Services) -> None:
     def on_snooze(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
-        user = _user(body)
+        user = acting_user(body)
         reminder, _, length_text = str(action.get("value", "")).partition(":")
         length = _snooze_length(length_text, services.policy.escalation.snooze)
         with services.sessions.begin() as session:
             _, _, until = incidents.snooze(
-                session, _int(reminder), length, user, services.policy, services.clock
+                session,
+                button_number(reminder, "a reminder"),
+                length,
+                user,
+                services.policy,
+                services.clock,
             )
         ack()
         with reported_after_ack(client, body):
@@ -62,10 +68,14 @@ def register(app: App, services: Services) -> None:
     def on_pager(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
-        user = _user(body)
+        user = acting_user(body)
         with services.sessions.begin() as session:
             handoff = handoffs.acknowledge(
-                session, _int(action.get("value")), user, services.policy, services.clock
+                session,
+                button_number(action.get("value"), "a reminder"),
+                user,
+                services.policy,
+                services.clock,
             )
             rotation = handoff.rotation
         ack()
@@ -83,14 +93,3 @@ def _snooze_length(text: str, offered: tuple[timedelta, ...]) -> timedelta:
         raise InvalidInput("That snooze length is not offered any more.")
     assert length is not None
     return length
-
-
-def _int(value: object) -> int:
-    try:
-        return int(str(value))
-    except ValueError:
-        raise InvalidInput("That button does not belong to a reminder.") from None
-
-
-def _user(body: dict[str, Any]) -> str:
-    return str(body["user"]["id"])

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +31,7 @@ from commands.blocks.roles import (
 )
 from commands.errors import reported_after_ack
 from commands.parsing import UsageError, truncate_word
+from commands.payload import metadata
 from commands.services import Services
 from commands.slack_text import unescape, user_id
 from commands.verbs import Invocation, Verbs
@@ -176,18 +176,10 @@ def parse_modal(view: dict[str, Any], policy: Policy) -> tuple[int, Assignment]:
     if role is None:
         raise InvalidInput("Choose one of the roles listed.", field=ROLE_FIELD)
     try:
-        incident_id = int(_metadata(view).get("incident_id", 0))
+        incident_id = int(metadata(view).get("incident_id", 0))
     except (TypeError, ValueError):
         incident_id = 0
     return incident_id, Assignment(user=str(user), role=role.key)
-
-
-def _metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except json.JSONDecodeError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _publish(

@@ -13,12 +13,11 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from commands import ids
-from commands.blocks.elements import option, plain_text
-from commands.blocks.modals import input_block
+from commands.blocks.elements import input_block, option, plain_text
 from commands.errors import reported_after_ack
+from commands.payload import metadata, state_values
 from commands.services import Services
 from commands.verbs import Invocation, Verbs
-from commands.view_state import metadata, state_values
 from workflows import incidents
 from workflows.durations import format_duration, parse_duration
 from workflows.errors import InvalidInput

@@ -11,8 +11,8 @@ from slack_sdk import WebClient
 from commands import ids
 from commands.declaring import declare_and_provision
 from commands.errors import reported_after_ack
+from commands.payload import metadata, state_values
 from commands.services import Services
-from commands.view_state import metadata, state_values
 from workflows import incidents
 from workflows.errors import InvalidInput
 from workflows.publishing import publish_note

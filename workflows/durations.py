@@ -55,6 +55,11 @@ def format_duration(value: timedelta) -> str:
     return "".join(parts)
 
 
+def format_span(value: timedelta) -> str:
+    """How long something took or waited, for people: whole minutes, at least "1m"."""
+    return format_duration(max(value // timedelta(minutes=1), 1) * timedelta(minutes=1))
+
+
 def _duration_input(value: object) -> timedelta:
     """Accept the compact string (from YAML) or a timedelta (from code); nothing else.
 

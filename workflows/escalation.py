@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.models import Incident, TimelineEvent
 from workflows import incidents
 from workflows.directory import UserDirectory
-from workflows.durations import format_duration
+from workflows.durations import format_span
 from workflows.escalation_policy import Step
 from workflows.gateway import SlackGateway
 from workflows.oncall import on_call_for_domain
@@ -150,6 +150,5 @@ def _describe(kind: str, step: object, late_by: timedelta | None) -> str:
     elif step == Step.manager.value:
         what = "Escalated to the manager"
     if late_by is not None:
-        minutes = max(late_by // timedelta(minutes=1), 1)
-        what += f" (sent {format_duration(timedelta(minutes=minutes))} late)"
+        what += f" (sent {format_span(late_by)} late)"
     return what

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.models import FollowUp, Incident, TimelineEvent
 from workflows import incidents
 from workflows.clock import Clock
-from workflows.durations import format_duration
+from workflows.durations import format_duration, format_span
 from workflows.errors import AlreadyDone, IncidentNotFound, InvalidInput
 from workflows.gateway import SlackGateway
 from workflows.policy import Policy
@@ -296,8 +296,7 @@ class FollowUpReminders:
         late = due.late_by
         text = f"Reminder sent: follow-up #{record['followup']} is due"
         if late is not None:
-            minutes = max(late // timedelta(minutes=1), 1)
-            text += f" (sent {format_duration(timedelta(minutes=minutes))} late)"
+            text += f" (sent {format_span(late)} late)"
         session.add(
             TimelineEvent(
                 incident_id=due.incident_id,

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from commands import ids
-from commands.blocks.elements import option, plain_text
+from commands.blocks.elements import input_block, option, plain_text
 from commands.text import channel_link, escape, mention, slack_date, truncate
 from workflows import closing
 from workflows.policy import Policy
@@ -17,26 +17,6 @@ View = dict[str, Any]
 
 # Slack's limit for any plain_text_input; longer follow-ups go through /incident followup.
 MAX_FOLLOWUPS_TEXT = 3000
-
-
-def _input(
-    block_id: str,
-    label: str,
-    element: dict[str, Any],
-    *,
-    optional: bool = False,
-    hint: str | None = None,
-) -> dict[str, Any]:
-    block: dict[str, Any] = {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain_text(label, 2000),
-        "element": {**element, "action_id": block_id},
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = plain_text(hint, 2000)
-    return block
 
 
 def resolve_modal(incident: IncidentSnapshot, policy: Policy, *, summary: str = "") -> View:
@@ -69,8 +49,8 @@ def resolve_modal(incident: IncidentSnapshot, policy: Policy, *, summary: str = 
                     ),
                 },
             },
-            _input(closing.SUMMARY_FIELD, "Resolution summary", summary_input),
-            _input(
+            input_block(closing.SUMMARY_FIELD, "Resolution summary", summary_input),
+            input_block(
                 closing.ROOT_CAUSE_FIELD,
                 "Root cause",
                 {
@@ -82,7 +62,7 @@ def resolve_modal(incident: IncidentSnapshot, policy: Policy, *, summary: str = 
                     ],
                 },
             ),
-            _input(
+            input_block(
                 closing.IMPACT_FIELD,
                 "Impact",
                 {
@@ -93,7 +73,7 @@ def resolve_modal(incident: IncidentSnapshot, policy: Policy, *, summary: str = 
                 },
                 optional=True,
             ),
-            _input(
+            input_block(
                 closing.FOLLOWUPS_FIELD,
                 "Follow-ups",
                 {

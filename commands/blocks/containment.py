@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from commands import ids
-from commands.blocks.elements import plain_text
+from commands.blocks.elements import plain_text, section_block
+from commands.blocks.reminders import late_note
 from commands.text import channel_link, escape, mention, slack_date, truncate
 from workflows.containment import ContainmentOverview
 from workflows.durations import format_duration
@@ -18,10 +19,6 @@ Block = dict[str, Any]
 
 SECTION_LIMIT = 3000
 MAX_LISTED = 40
-
-
-def _section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, SECTION_LIMIT)}}
 
 
 def lower_label(label: str) -> str:
@@ -62,7 +59,7 @@ def contain_offer(incident: IncidentSnapshot, logged: ContainmentLogged) -> tupl
         "value": str(incident.id),
     }
     blocks = [
-        _section(text),
+        section_block(text),
         {"type": "actions", "block_id": f"contain{incident.id}", "elements": [button]},
     ]
     return text, blocks
@@ -130,9 +127,7 @@ def followup_dm_text(notice: FollowUpNotice) -> str:
             f"{notice.incident_reference}."
         )
     if notice.late_by is not None:
-        minutes = max(notice.late_by // timedelta(minutes=1), 1)
-        late = format_duration(timedelta(minutes=minutes))
-        text += f"\n_(Sent {late} late: Firebreak was not running when it was due.)_"
+        text += "\n" + late_note(notice.late_by)
     return text
 
 
@@ -156,7 +151,7 @@ def followup_dm_blocks(notice: FollowUpNotice) -> list[Block]:
             }
         )
     return [
-        _section(followup_dm_text(notice)),
+        section_block(followup_dm_text(notice)),
         {"type": "actions", "block_id": f"followup{notice.followup_id}", "elements": buttons},
     ]
 

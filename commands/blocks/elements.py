@@ -19,3 +19,33 @@ def option(value: str, text: str, description: str = "") -> dict[str, Any]:
     if description:
         built["description"] = plain_text(description)
     return built
+
+
+# A section's text holds at most 3000 characters.
+SECTION_LIMIT = 3000
+
+
+def section_block(text: str) -> dict[str, Any]:
+    """One mrkdwn section, cut (with an ellipsis) to Slack's limit."""
+    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, SECTION_LIMIT)}}
+
+
+def input_block(
+    block_id: str,
+    label: str,
+    element: dict[str, Any],
+    *,
+    optional: bool = False,
+    hint: str | None = None,
+) -> dict[str, Any]:
+    """A modal input; its element's action_id defaults to the block id it answers for."""
+    block: dict[str, Any] = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain_text(label, 2000),
+        "element": {"action_id": block_id, **element},
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = plain_text(hint, 2000)
+    return block

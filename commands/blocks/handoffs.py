@@ -6,25 +6,19 @@ from datetime import timedelta
 from typing import Any
 
 from commands import ids
-from commands.blocks.elements import plain_text
+from commands.blocks.elements import plain_text, section_block
 from commands.text import channel_link, escape, mention, slack_date, truncate
-from workflows.durations import format_duration
+from workflows.durations import format_span
 from workflows.snapshots import HandbackDigest, HandoffDigest, OpenIncident
 
 Block = dict[str, Any]
 MAX_LISTED = 40  # lines of incidents; a digest stays well inside one message
 
 
-def _section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
-
 def _late(late_by: timedelta | None) -> str:
     if late_by is None:
         return ""
-    minutes = max(late_by // timedelta(minutes=1), 1)
-    late = format_duration(timedelta(minutes=minutes))
-    return f"\n_(Posted {late} late: Firebreak was not running at handoff time.)_"
+    return f"\n_(Posted {format_span(late_by)} late: Firebreak was not running at handoff time.)_"
 
 
 def incident_line(incident: OpenIncident) -> str:
@@ -129,5 +123,5 @@ def handback_blocks(digest: HandbackDigest) -> list[Block]:
             "text": {"type": "mrkdwn", "text": truncate(handback_text(digest), 3000)},
         },
         {"type": "header", "text": plain_text(f"Still open ({count})", 150)},
-        _section(_incident_list(digest.still_open)),
+        section_block(_incident_list(digest.still_open)),
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from commands.blocks.elements import section_block
 from commands.text import escape, mention, slack_date, truncate
 from workflows.snapshots import TimelineEntry
 
@@ -75,4 +76,5 @@ def _timeline_line(entry: TimelineEntry) -> str:
 
 
 def section(text: str) -> list[dict[str, Any]]:
-    return [{"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 3000)}}]
+    """A message made of one section."""
+    return [section_block(text)]

@@ -7,23 +7,11 @@ from typing import Any
 
 from commands import ids
 from commands.blocks.card import severity_option
-from commands.blocks.elements import option, plain_text
+from commands.blocks.elements import input_block, option, plain_text
 from workflows.incidents import MAX_DESCRIPTION, MAX_NOTE, MAX_TITLE
 from workflows.policy import Policy
 
 View = dict[str, Any]
-
-
-def input_block(
-    block_id: str, label: str, element: dict[str, Any], *, optional: bool = False
-) -> dict[str, Any]:
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain_text(label, 2000),
-        "element": element,
-        "optional": optional,
-    }
 
 
 def declare_modal(policy: Policy, *, title: str = "", origin: dict[str, str] | None = None) -> View:

@@ -8,16 +8,11 @@ from typing import Any
 from commands import ids
 from commands.blocks.elements import plain_text
 from commands.text import escape, mention, slack_date, truncate
-from workflows.durations import format_duration
+from workflows.durations import format_duration, format_span
 from workflows.escalation_policy import Step
 from workflows.snapshots import IncidentSnapshot, ReminderNotice, TimelineEntry
 
 Block = dict[str, Any]
-
-
-def _span(value: timedelta) -> str:
-    minutes = max(value // timedelta(minutes=1), 1)
-    return format_duration(timedelta(minutes=minutes))
 
 
 def reminder_text(notice: ReminderNotice) -> str:
@@ -32,10 +27,13 @@ def reminder_text(notice: ReminderNotice) -> str:
             Step.backup: ":rotating_light: Escalating to the on-call backup:",
             Step.manager: ":rotating_light: Escalating to the manager:",
         }.get(notice.step or Step.repage, ":alarm_clock: Still unacknowledged:")
-        text = f"{lead} {who} — {ref} has waited {_span(notice.waited)} for an acknowledgement."
+        text = (
+            f"{lead} {who} — {ref} has waited {format_span(notice.waited)} for an acknowledgement."
+        )
     elif notice.kind == "status_update":
         text = (
-            f":memo: {who} — time for a status update on {ref}: none for {_span(notice.waited)}. "
+            f":memo: {who} — time for a status update on {ref}: "
+            f"none for {format_span(notice.waited)}. "
             "Post one with `/incident update <what changed>`."
         )
     elif notice.kind == "deadline":
@@ -48,10 +46,13 @@ def reminder_text(notice: ReminderNotice) -> str:
             f"({slack_date(notice.deadline)})."
         )
     if notice.late_by is not None:
-        text += (
-            f" _(Sent {_span(notice.late_by)} late: Firebreak was not running when it was due.)_"
-        )
+        text += " " + late_note(notice.late_by)
     return text
+
+
+def late_note(late_by: timedelta) -> str:
+    """Said on anything sent after its time because the bot was down."""
+    return f"_(Sent {format_span(late_by)} late: Firebreak was not running when it was due.)_"
 
 
 def reminder_blocks(notice: ReminderNotice) -> list[Block]:

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from commands.blocks.elements import option, plain_text
+from commands.blocks.elements import option, plain_text, section_block
 from commands.text import escape, mention, slack_date, truncate
 from workflows.policy import Policy
 from workflows.roles import Holding, RoleChange, RoleHistory
@@ -46,7 +46,10 @@ def roles_text(reference: str, roles: tuple[RoleHistory, ...]) -> str:
 
 def roles_blocks(reference: str, roles: tuple[RoleHistory, ...]) -> list[Block]:
     """One section per role someone holds or held; the never assigned ones in a footnote."""
-    sections = [_section(_title(reference)), *(_section(t) for t in _held_sections(roles))]
+    sections = [
+        section_block(_title(reference)),
+        *(section_block(t) for t in _held_sections(roles)),
+    ]
     footnote = {
         "type": "context",
         "elements": [{"type": "mrkdwn", "text": truncate(_footnote(roles), SECTION_LIMIT)}],
@@ -108,10 +111,10 @@ def _title(reference: str) -> str:
 
 
 def _held_sections(roles: tuple[RoleHistory, ...]) -> list[str]:
-    return [_role_section(role) for role in roles if role.current or role.earlier]
+    return [_rolesection_block(role) for role in roles if role.current or role.earlier]
 
 
-def _role_section(role: RoleHistory) -> str:
+def _rolesection_block(role: RoleHistory) -> str:
     label = f"*{escape(role.label)}*"
     if role.current:
         head = f"{label}: {mention(role.current.user)} since {_when(role.current.assigned_at)}"
@@ -135,7 +138,3 @@ def _footnote(roles: tuple[RoleHistory, ...]) -> str:
 
 def _when(moment: datetime) -> str:
     return slack_date(moment, "{date_short_pretty} {time}")
-
-
-def _section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, SECTION_LIMIT)}}

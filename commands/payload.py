@@ -1,9 +1,11 @@
-"""Reading what a modal submitted: its inputs' values and its private metadata."""
+"""Reading what Slack sent: who acted, numbers carried in buttons, what a modal submitted."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
+
+from workflows.errors import InvalidInput
 
 
 def state_values(view: dict[str, Any]) -> dict[str, object]:
@@ -29,3 +31,22 @@ def metadata(view: dict[str, Any]) -> dict[str, Any]:
     except json.JSONDecodeError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def text_value(values: dict[str, object], block_id: str) -> str | None:
+    """A text input's or a single select's value from :func:`state_values`; None if empty."""
+    value = values.get(block_id)
+    return value if isinstance(value, str) else None
+
+
+def acting_user(body: dict[str, Any]) -> str:
+    """The user who typed the command (``user_id``) or clicked or submitted (``user.id``)."""
+    return str(body.get("user_id") or body["user"]["id"])
+
+
+def button_number(value: object, what: str) -> int:
+    """The id a button carries as its value; a clear refusal for anything else."""
+    try:
+        return int(str(value))
+    except ValueError:
+        raise InvalidInput(f"That button does not belong to {what}.") from None
