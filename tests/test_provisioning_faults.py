@@ -124,7 +124,7 @@ def test_a_fast_slack_error_after_the_ack_keeps_the_ack_and_is_reported(harness:
     response = harness.click(ALICE, channel.id, ts, "incident_severity", selected_option="sev2")
 
     assert response.status == 200
-    assert response.elapsed < 1.5  # answered at once, not after Bolt's 3 s ack timeout
+    assert response.problems == ()  # acknowledged in time: Bolt did not drop the ack
     assert harness.incident().severity == "sev2"
     told = harness.standin.ephemerals(ALICE, channel.id)[-1]
     assert "Saved, but Slack did not take the update (channel_not_found)" in told.text

@@ -84,10 +84,11 @@ def test_serve_on_embedded_defaults_declares_an_incident(
         response = standin.slash_command(ALICE, GENERAL, "/incident", "declare Served for real")
 
         assert response.status == 200
-        deadline = time.monotonic() + 10
-        while standin.channel_by_name("inc-1-served-for-real") is None:
-            assert time.monotonic() < deadline, "no incident channel appeared"
-            time.sleep(0.05)
+        standin.wait_for(
+            lambda: standin.channel_by_name("inc-1-served-for-real") is not None,
+            timeout=10,
+            what="the incident channel",
+        )
         assert (tmp_path / "firebreak.db").exists()
     finally:
         process.terminate()
