@@ -446,3 +446,24 @@ def test_a_closed_incident_is_reopened_by_reference_from_anywhere(harness: Harne
     assert answer.startswith(":arrows_counterclockwise: INC-1 is reopened (Investigating).")
     assert "is archived: unarchive it in Slack" in answer
     assert harness.events()[-1].kind == "reopened"
+
+
+def test_the_archive_closes_even_when_the_closer_no_longer_owns_it(harness: Harness) -> None:
+    """/incident close was authorised when typed; a later change of owner does not undo it."""
+    channel = _declared(harness)
+    harness.standin.rate_limits = False
+    harness.click(ALICE, channel, harness.card().ts, "incident_owner", selected_user=ALICE)
+    _resolve(harness, channel)
+    harness.command("close", channel=channel)
+    harness.click(ALICE, channel, harness.card().ts, "incident_owner", selected_user=BOB)
+
+    harness.clock.advance(timedelta(days=1))
+    report = harness.firebreak.reminders.run_due()
+
+    (archive,) = _reminders(harness, "archive")
+    assert report.sent == [archive.key]
+    assert harness.standin.channel(channel).is_archived
+    incident = harness.incident()
+    assert incident.status == "closed"
+    assert incident.closed_at == harness.clock.now()
+    assert "refused" not in [e.kind for e in harness.events()]

@@ -15,3 +15,15 @@ class Clock(Protocol):
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+class FixedClock:
+    """A clock stopped at one moment: for work done as of a time the caller already read."""
+
+    def __init__(self, moment: datetime) -> None:
+        if moment.tzinfo is None:
+            raise ValueError("FixedClock needs an aware datetime")
+        self._moment = moment
+
+    def now(self) -> datetime:
+        return self._moment

@@ -30,7 +30,7 @@ from storage.models import Incident, Reminder
 from workflows import followups as followup_domain
 from workflows import incidents
 from workflows.authorisation import GroupMembers, enforce, nobody, require
-from workflows.clock import Clock
+from workflows.clock import Clock, FixedClock
 from workflows.errors import AlreadyDone, IncidentNotFound, InvalidInput
 from workflows.gateway import SlackGateway
 from workflows.planning import replan
@@ -352,23 +352,21 @@ def record_closed(
 ) -> None:
     """The channel is archived: the incident moves to the closing status (stamping closed_at).
 
-    The move is not authorised again: ``/incident close`` was, and by now the one who
-    asked may no longer hold the incident. So it is made here, as change_status would.
+    ``/incident close`` was authorised when it was typed; the move is carried out now.
     """
-    incident = incidents.locked(session, incident_id)
     target = closing_status(policy)
-    if target is not None and incident.status != target.key:
-        change = StateChange(
-            field="status",
-            actor=requested_by,
-            before=incident.status,
-            after=target.key,
-            before_label=policy.label("status", incident.status),
-            after_label=target.label,
+    if target is not None:
+        incidents.change_status(
+            session,
+            incident_id,
+            target.key,
+            requested_by,
+            policy,
+            FixedClock(now),
+            preauthorised=True,
         )
-        incident.status = target.key
-        incidents.record_change(session, incident, now, change)
-    incident.closed_at = now
+    incident = incidents.locked(session, incident_id)
+    incident.closed_at = now  # also when the policy has no closing status
     incident.channel_archived_at = now
     incidents.record_event(
         session,
