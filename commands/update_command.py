@@ -22,7 +22,7 @@ from workflows import incidents
 from workflows.durations import format_duration, parse_duration
 from workflows.errors import InvalidInput
 from workflows.policy import Policy
-from workflows.publishing import publish_change
+from workflows.publishing import publish_change, publish_status_update
 from workflows.snapshots import IncidentSnapshot
 
 NEXT_UPDATE_CHOICES = ("15m", "30m", "1h", "2h", "4h", "1d")
@@ -53,7 +53,7 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
             current = incidents.load(session, incident_id, services.policy)
         invocation.ack()
         with reported_after_ack(invocation.client, invocation.body):
-            services.gateway.post_status_update(current, entry, audiences(services.policy, current))
+            publish_status_update(services.gateway, services.policy, current, entry)
 
     verbs["update"] = update
 
@@ -91,13 +91,7 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
         with reported_after_ack(client, body):
             if change is not None:
                 publish_change(services.gateway, current, change)
-            services.gateway.post_status_update(current, entry, audiences(services.policy, current))
-
-
-def audiences(policy: Policy, incident: IncidentSnapshot) -> tuple[str, ...]:
-    """Where an update goes besides the incident channel: broadcast, then stakeholders."""
-    broadcast = (policy.channels.broadcast,) if policy.channels.broadcast else ()
-    return broadcast + policy.lifecycle.stakeholder_channels(incident.domain, incident.severity)
+            publish_status_update(services.gateway, services.policy, current, entry)
 
 
 def update_modal(incident: IncidentSnapshot, policy: Policy) -> dict[str, Any]:
