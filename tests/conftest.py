@@ -6,7 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from slack_sdk import WebClient
 
+from tests.slack_standin import SlackStandIn
 from tests.support import databases
 from tests.support.harness import Harness, running_firebreak
 
@@ -47,6 +49,20 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
 def harness(database_url: str) -> Iterator[Harness]:
     with running_firebreak(database_url) as running:
         yield running
+
+
+@pytest.fixture
+def standin() -> Iterator[SlackStandIn]:
+    """A Slack stand-in on its own (tests of the stand-in; a module may override it)."""
+    with SlackStandIn("s3cret") as server:
+        yield server
+        assert server.internal_errors == []
+
+
+@pytest.fixture
+def client(standin: SlackStandIn) -> WebClient:
+    """A Web API client pointed at the stand-in, with its bot token."""
+    return WebClient(token="xoxb-standin", base_url=standin.api_url)
 
 
 @pytest.fixture

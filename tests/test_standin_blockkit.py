@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -241,13 +240,6 @@ def test_text_objects_and_types() -> None:
 
 
 # ---- the API answers driven by the validator --------------------------------------------
-
-
-@pytest.fixture
-def standin() -> Iterator[SlackStandIn]:
-    with SlackStandIn("s3cret") as server:
-        yield server
-        assert server.internal_errors == []
 
 
 def test_post_message_reports_invalid_blocks_with_a_pointer(standin: SlackStandIn) -> None:

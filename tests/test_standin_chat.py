@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from tests.slack_standin import SlackStandIn
+from tests.support.webapi import error
 
 # slack_sdk warns when a message has no top-level text; some tests omit it on purpose.
 pytestmark = [
@@ -26,25 +23,6 @@ BUTTONS = [
         ],
     }
 ]
-
-
-@pytest.fixture
-def standin() -> Iterator[SlackStandIn]:
-    with SlackStandIn("s3cret") as server:
-        yield server
-        assert server.internal_errors == []
-
-
-@pytest.fixture
-def client(standin: SlackStandIn) -> WebClient:
-    return WebClient(token="xoxb-standin", base_url=standin.api_url)
-
-
-def error(call: Any) -> str:
-    with pytest.raises(SlackApiError) as caught:
-        call()
-    code: str = caught.value.response["error"]
-    return code
 
 
 def test_post_message_shape_and_storage(client: WebClient, standin: SlackStandIn) -> None:

@@ -2,33 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from tests.slack_standin import SlackStandIn
-
-
-@pytest.fixture
-def standin() -> Iterator[SlackStandIn]:
-    with SlackStandIn("s3cret") as server:
-        yield server
-        assert server.internal_errors == []
-
-
-@pytest.fixture
-def client(standin: SlackStandIn) -> WebClient:
-    return WebClient(token="xoxb-standin", base_url=standin.api_url)
-
-
-def error(call: Any) -> str:
-    with pytest.raises(SlackApiError) as caught:
-        call()
-    code: str = caught.value.response["error"]
-    return code
+from tests.support.webapi import error
 
 
 @pytest.mark.parametrize(

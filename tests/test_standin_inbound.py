@@ -65,11 +65,6 @@ def standin(app: FakeApp) -> Iterator[SlackStandIn]:
         assert server.internal_errors == []
 
 
-@pytest.fixture
-def client(standin: SlackStandIn) -> WebClient:
-    return WebClient(token="xoxb-standin", base_url=standin.api_url)
-
-
 def post_json(url: str, payload: dict[str, Any]) -> tuple[int, str]:
     request = urllib.request.Request(
         url,

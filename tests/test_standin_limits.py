@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,13 +15,6 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from tests.slack_standin import SlackStandIn
 from tests.slack_standin.ratelimit import RateLimiter
-
-
-@pytest.fixture
-def standin() -> Iterator[SlackStandIn]:
-    with SlackStandIn("s3cret") as server:
-        yield server
-        assert server.internal_errors == []
 
 
 def bare_client(standin: SlackStandIn) -> WebClient:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,13 +12,6 @@ from slack_sdk.errors import SlackApiError
 from tests.slack_standin import METHODS, SlackStandIn
 
 TOKEN = "xoxb-standin"
-
-
-@pytest.fixture
-def standin() -> Iterator[SlackStandIn]:
-    with SlackStandIn("s3cret") as server:
-        yield server
-        assert server.internal_errors == []
 
 
 @pytest.fixture

@@ -84,11 +84,6 @@ def standin(app: FakeApp) -> Iterator[SlackStandIn]:
         assert server.internal_errors == []
 
 
-@pytest.fixture
-def client(standin: SlackStandIn) -> WebClient:
-    return WebClient(token="xoxb-standin", base_url=standin.api_url)
-
-
 def trigger(standin: SlackStandIn, app: FakeApp, user: str = "U0ALICE") -> str:
     standin.slash_command(user, "C0INCIDENTS", "/incident", "declare")
     return app.received[-1].form["trigger_id"]

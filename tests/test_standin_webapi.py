@@ -6,7 +6,6 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,13 +15,6 @@ from slack_sdk.errors import SlackApiError
 from tests.slack_standin import METHODS, SlackStandIn
 
 TOKEN = "xoxb-standin"
-
-
-@pytest.fixture
-def standin() -> Iterator[SlackStandIn]:
-    with SlackStandIn("s3cret") as server:
-        yield server
-        assert server.internal_errors == []
 
 
 @pytest.fixture
