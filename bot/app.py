@@ -6,9 +6,12 @@ Slack stand-in and database.
 
 from __future__ import annotations
 
+import contextvars
 import logging
-from concurrent.futures import Executor, ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -20,17 +23,21 @@ from slack_sdk.http_retry.builtin_handlers import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from commands import (
+    attribution,
     card_actions,
+    chart_command,
     closing_command,
     containment_command,
     errors,
     events,
+    export_command,
     home,
     incident_command,
     listing_command,
     oncall_command,
     reminder_actions,
     roles_command,
+    stats_command,
     update_command,
     views,
 )
@@ -45,6 +52,8 @@ from workflows.planning import INCIDENT_KINDS
 from workflows.policy import Policy
 from workflows.provisioning import Provisioner
 from workflows.reminders import ReminderRunner
+
+T = TypeVar("T")
 
 WEB_API_TIMEOUT_SECONDS = 10
 LISTENER_THREADS = 16
@@ -62,6 +71,23 @@ def slack_client(token: str, api_url: str) -> WebClient:
             ServerErrorRetryHandler(max_retry_count=2),
         ],
     )
+
+
+class ContextCopyingExecutor(Executor):
+    """Run each task in a copy of the submitting thread's context variables.
+
+    Bolt hands listeners to its executor after ack; without the copy, what the request
+    thread knew (the surface a change came through, for the audit trail) would be lost.
+    """
+
+    def __init__(self, inner: Executor) -> None:
+        self._inner = inner
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        return self._inner.submit(contextvars.copy_context().run, fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._inner.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 @dataclass(frozen=True)
@@ -97,15 +123,21 @@ def create_app(
         request_verification_enabled=signing_secret is not None,
         # Slow work runs after ack() on these threads; the HTTP answer does not wait for it.
         process_before_response=False,
-        listener_executor=executor or ThreadPoolExecutor(max_workers=LISTENER_THREADS),
+        listener_executor=ContextCopyingExecutor(
+            executor or ThreadPoolExecutor(max_workers=LISTENER_THREADS)
+        ),
         logger=logging.getLogger("firebreak.bolt"),
     )
     errors.register(app)
+    attribution.register(app)
     verbs: Verbs = {}
     roles_command.register(app, services, verbs)
     containment_command.register(app, services, verbs)
     closing_command.register(app, services, verbs)
     listing_command.register(app, services, verbs)
+    stats_command.register(app, services, verbs)
+    chart_command.register(app, services, verbs)
+    export_command.register(app, services, verbs)
     update_command.register(app, services, verbs)
     incident_command.register(app, services, verbs)
     oncall_command.register(app, services)

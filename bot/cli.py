@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,12 +15,15 @@ from slack_sdk.errors import SlackClientError
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import cli_chart, cli_records, cli_stats
 from bot.app import create_app, slack_client
+from bot.cli_support import CommandFailed, engine_for, incident_number, policy_for, sessions_for
 from bot.scheduler import start_scheduler
 from bot.server import make_server, wsgi_application
 from bot.settings import Settings
 from storage import schema
-from storage.database import create_database_engine, create_session_factory
+from storage.database import create_session_factory
+from storage.surfaces import on_surface
 from workflows.clock import SystemClock
 from workflows.errors import IncidentNotFound
 from workflows.policy import PolicyError, load_policy
@@ -30,10 +32,6 @@ from workflows.report import render_report
 log = logging.getLogger("firebreak")
 
 EXIT_CONFIG = 2
-
-
-class CommandFailed(Exception):
-    """A command cannot go on; the message says what to do about it."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -52,7 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
-        result: int = args.run(settings, args)
+        with on_surface("cli"):
+            result: int = args.run(settings, args)
     except CommandFailed as error:
         print(f"firebreak: {error}", file=sys.stderr)
         return EXIT_CONFIG
@@ -93,15 +92,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     report.add_argument("incident", help="the incident, as INC-42 or 42")
     report.set_defaults(run=_report)
+    for add_commands in (cli_stats.add_commands, cli_records.add_commands, cli_chart.add_commands):
+        add_commands(commands)
     return parser
 
 
-def _engine(settings: Settings) -> Engine:
-    return create_database_engine(settings.database_url)
-
-
 def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
-    engine = _engine(settings)
+    engine = engine_for(settings)
     try:
         schema.upgrade(engine)
         print(f"database schema is at {schema.schema_state(engine).current} (latest)")
@@ -111,7 +108,7 @@ def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def _db_status(settings: Settings, _args: argparse.Namespace) -> int:
-    state = schema.schema_state(_engine(settings))
+    state = schema.schema_state(engine_for(settings))
     if state.up_to_date:
         print(f"database schema is at {state.current} (latest)")
         return 0
@@ -135,17 +132,11 @@ def _config_check(settings: Settings, args: argparse.Namespace) -> int:
 
 def _report(settings: Settings, args: argparse.Namespace) -> int:
     """Print the same Markdown `/incident report` uploads; exit 1 for an unknown incident."""
-    match = re.fullmatch(r"(?:inc-?)?(\d{1,9})", args.incident.strip(), re.IGNORECASE)
-    if match is None:
-        raise CommandFailed(f"{args.incident!r} is not an incident reference; write INC-42 or 42")
+    number = incident_number(args.incident)
+    policy = policy_for(settings)
     try:
-        policy = load_policy(settings.firebreak_config)
-    except PolicyError as error:
-        raise CommandFailed(str(error)) from error
-    sessions = create_session_factory(_engine(settings))
-    try:
-        with sessions() as session:
-            markdown = render_report(session, int(match.group(1)), policy)
+        with sessions_for(settings)() as session:
+            markdown = render_report(session, number, policy)
     except IncidentNotFound as error:
         print(f"firebreak: {error}", file=sys.stderr)
         return 1
@@ -163,11 +154,8 @@ def _serve(settings: Settings, _args: argparse.Namespace) -> int:
             + " and ".join(missing)
             + ". See README: 'Create the Slack app'."
         )
-    try:
-        policy = load_policy(settings.firebreak_config)
-    except PolicyError as error:
-        raise CommandFailed(str(error)) from error
-    engine = _engine(settings)
+    policy = policy_for(settings)
+    engine = engine_for(settings)
     _ensure_schema(settings, engine)
     assert settings.slack_bot_token is not None
     client = slack_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)

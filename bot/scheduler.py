@@ -6,16 +6,31 @@ claimed with SKIP LOCKED, a provisioning lease), so nothing is sent twice.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.app import Firebreak
+from storage.surfaces import on_surface
 from workflows.handoffs import plan_handoffs
 
 RESUME_PROVISIONING_EVERY_SECONDS = 60
 FIRE_REMINDERS_EVERY_SECONDS = 15
 PLAN_HANDOFFS_EVERY_MINUTES = 10
+
+
+def on_scheduler(job: Callable[..., Any]) -> Callable[..., Any]:
+    """``job``, with what it writes to timelines attributed to the scheduler."""
+
+    @functools.wraps(job)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with on_surface("scheduler"):
+            return job(*args, **kwargs)
+
+    return run
 
 
 def start_scheduler(firebreak: Firebreak) -> BackgroundScheduler:
@@ -26,7 +41,7 @@ def start_scheduler(firebreak: Firebreak) -> BackgroundScheduler:
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
     )
     scheduler.add_job(
-        firebreak.services.provisioner.resume_pending,
+        on_scheduler(firebreak.services.provisioner.resume_pending),
         "interval",
         seconds=RESUME_PROVISIONING_EVERY_SECONDS,
         next_run_time=datetime.now(UTC),
@@ -35,7 +50,7 @@ def start_scheduler(firebreak: Firebreak) -> BackgroundScheduler:
     )
     services = firebreak.services
     scheduler.add_job(
-        plan_handoffs,
+        on_scheduler(plan_handoffs),
         "interval",
         args=(services.sessions, services.policy, services.clock),
         minutes=PLAN_HANDOFFS_EVERY_MINUTES,
@@ -44,7 +59,7 @@ def start_scheduler(firebreak: Firebreak) -> BackgroundScheduler:
         replace_existing=True,
     )
     scheduler.add_job(
-        firebreak.reminders.run_due,
+        on_scheduler(firebreak.reminders.run_due),
         "interval",
         seconds=FIRE_REMINDERS_EVERY_SECONDS,
         next_run_time=datetime.now(UTC),  # after downtime, catch up at once

@@ -48,7 +48,7 @@ from commands.blocks.reminders import (
     reminder_text,
     status_update_text,
 )
-from workflows.gateway import ChannelNameTaken, SlackFailure
+from workflows.gateway import ChannelNameTaken, SlackFailure, UploadedFile
 from workflows.policy import Policy
 from workflows.snapshots import (
     ContainmentLogged,
@@ -257,7 +257,9 @@ class WebClientGateway:
     def post_closed(self, incident: IncidentSnapshot) -> None:
         self._post_line(incident, closed_line(incident))
 
-    def upload_report(self, channel_id: str, filename: str, content: str, title: str) -> str:
+    def upload_report(
+        self, channel_id: str, filename: str, content: str, title: str
+    ) -> UploadedFile:
         # files_upload_v2: files.getUploadURLExternal, POST the bytes, files.completeUploadExternal
         response = self._call(
             "files.uploadV2",
@@ -267,6 +269,22 @@ class WebClientGateway:
                 filename=filename,
                 title=title,
                 initial_comment=report_comment(title),
+            ),
+        )
+        uploaded = response["files"][0]
+        return UploadedFile(id=str(uploaded["id"]), permalink=uploaded.get("permalink"))
+
+    def upload_file(
+        self, channel_id: str, filename: str, content: bytes, title: str, comment: str
+    ) -> str:
+        response = self._call(
+            "files.uploadV2",
+            lambda: self._client.files_upload_v2(
+                channel=channel_id,
+                content=content,
+                filename=filename,
+                title=title,
+                initial_comment=comment,
             ),
         )
         return str(response["files"][0]["id"])

@@ -29,6 +29,12 @@ DESCRIPTION_FIELD = "description"
 DOMAIN_FIELD = "domain"
 SEVERITY_FIELD = "severity"
 RESTRICTED_FIELD = "restricted"
+# Escalation intake; block ids equal the DeclareRequest field names, so a field's
+# validation error is shown on its own block.
+SOURCE_FIELD = "source"
+EXTERNAL_REF_FIELD = "external_ref"
+MARKET_FIELD = "market"
+DUE_FIELD = "due_at"
 NOTE_FIELD = "note"
 
 _CARD_BLOCK = re.compile(r"^inc(\d+)\.")

@@ -47,7 +47,7 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
                     )
             case parsing.Declare():
                 declare_and_provision(
-                    services, _declare_request(command, parsed), ack, client, body
+                    services, _declare_request(services, command, parsed), ack, client, body
                 )
             case parsing.Note(text=text):
                 incident_id = _incident_here(services, command, "note")
@@ -94,12 +94,25 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
                 ack(text=text, blocks=section(text))
 
 
-def _declare_request(command: dict[str, Any], parsed: parsing.Declare) -> incidents.DeclareRequest:
+def _declare_request(
+    services: Services, command: dict[str, Any], parsed: parsing.Declare
+) -> incidents.DeclareRequest:
+    due_at = None
+    if parsed.due is not None:
+        zone = ZoneInfo(services.directory.time_zone(command["user_id"]))
+        try:
+            due_at = parse_when(parsed.due, zone, services.clock.now())
+        except BadTime as error:
+            raise parsing.UsageError(f"`--due`: {error}") from error
     return incidents.DeclareRequest(
         title=parsed.title,
         domain=parsed.domain,
         severity=parsed.severity,
         restricted=parsed.restricted,
+        source=parsed.source,
+        external_ref=parsed.external_ref,
+        market=parsed.market,
+        due_at=due_at,
         declared_by=command["user_id"],
         # The trigger is unique per invocation and repeated verbatim when Slack retries.
         declare_key=f"slash:{command['trigger_id']}",

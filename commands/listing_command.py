@@ -21,8 +21,8 @@ from workflows.policy import Policy
 
 USAGE = (
     "`/incident list` — open incidents. Narrow it with one word: `all` (resolved too), `mine` "
-    "(you declared or hold a role), `owned` (you own), a severity such as `sev1`, or a domain "
-    "such as `counterfeit`."
+    "(you declared or hold a role), `owned` (you own), a severity such as `sev1`, a domain "
+    "such as `counterfeit`, a source such as `regulator`, or a market such as `DE`."
 )
 
 
@@ -56,6 +56,12 @@ def parse_filter(text: str, user: str, policy: Policy) -> tuple[Filter, str]:
     domain = policy.find_domain(word)
     if domain is not None:
         return Filter(domain=domain.key), f"Open {domain.label} incidents"
+    source = policy.intake.find_source(word)
+    if source is not None:
+        return Filter(source=source.key), f"Open incidents escalated by {source.label}"
+    market = policy.intake.market_named(word)
+    if market is not None:
+        return Filter(market=market), f"Open incidents in market {market}"
     raise UsageError(f"I can't list by `{word[:30]}`. {USAGE}")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from commands.slack_text import readable
@@ -19,6 +20,10 @@ class Declare:
     severity: str
     domain: str
     restricted: bool
+    source: str | None = None
+    external_ref: str | None = None
+    market: str | None = None
+    due: str | None = None  # as typed; read in the declarer's time zone by the listener
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,17 @@ class Help:
 
 IncidentCommand = Declare | OpenDeclareForm | Note | SetDeadline | ShowStatus | ShowTimeline | Help
 
-_FLAGS_WITH_VALUE = {"--sev": "severity", "--severity": "severity", "--domain": "domain"}
+_FLAGS_WITH_VALUE = {
+    "--sev": "severity",
+    "--severity": "severity",
+    "--domain": "domain",
+    "--source": "source",
+    "--ref": "external_ref",
+    "--market": "market",
+    "--due": "due",
+}
+_CLOCK_TIME = re.compile(r"\d{1,2}:\d{2}")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _BARE_FLAGS = {"--private": "restricted", "--restricted": "restricted"}
 
 
@@ -112,6 +127,9 @@ def _parse_declare(words: list[str], policy: Policy) -> Declare | OpenDeclareFor
                 raise UsageError(
                     f"`{name}` needs a value, e.g. `{name} {_example(lowered, policy)}`."
                 )
+            if lowered == "--due" and _DATE.fullmatch(value) and _next_is_clock(words, index):
+                index += 1  # `--due 2026-12-01 17:00`: the time is part of the value
+                value = f"{value} {words[index]}"
             options[_FLAGS_WITH_VALUE[lowered]] = value
         elif word.startswith("--") and len(word) > 2:
             known = ", ".join(f"`{flag}`" for flag in [*_FLAGS_WITH_VALUE, *_BARE_FLAGS])
@@ -132,7 +150,25 @@ def _parse_declare(words: list[str], policy: Policy) -> Declare | OpenDeclareFor
         severity=_severity(options.get("severity"), policy),
         domain=_domain(options.get("domain"), policy),
         restricted="restricted" in options,
+        source=_source(options.get("source"), policy),
+        external_ref=options.get("external_ref"),
+        market=options.get("market"),
+        due=options.get("due"),
     )
+
+
+def _next_is_clock(words: list[str], index: int) -> bool:
+    return index + 1 < len(words) and bool(_CLOCK_TIME.fullmatch(words[index + 1]))
+
+
+def _source(value: str | None, policy: Policy) -> str | None:
+    if value is None:
+        return None
+    found = policy.intake.find_source(value)
+    if found is None:
+        choices = ", ".join(f"`{s.key}`" for s in policy.intake.sources)
+        raise UsageError(f"Unknown source `{truncate_word(value)}`. Choose one of {choices}.")
+    return found.key
 
 
 def _severity(value: str | None, policy: Policy) -> str:
@@ -156,6 +192,11 @@ def _domain(value: str | None, policy: Policy) -> str:
 
 
 def _example(flag: str, policy: Policy) -> str:
-    if _FLAGS_WITH_VALUE[flag] == "severity":
-        return policy.severities[0].label
-    return policy.domains[0].key
+    return {
+        "severity": policy.severities[0].label,
+        "domain": policy.domains[0].key,
+        "source": policy.intake.sources[0].key,
+        "external_ref": "DSA-2026-117",
+        "market": "DE",
+        "due": "2026-12-01T17:00",
+    }[_FLAGS_WITH_VALUE[flag]]

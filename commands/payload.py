@@ -20,6 +20,8 @@ def state_values(view: dict[str, Any]) -> dict[str, object]:
                 flat[block_id] = [o.get("value") for o in state.get("selected_options") or []]
             elif kind == "users_select":
                 flat[block_id] = state.get("selected_user")
+            elif kind == "datetimepicker":
+                flat[block_id] = state.get("selected_date_time")
             else:
                 flat[block_id] = state.get("value")
     return flat

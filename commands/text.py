@@ -27,3 +27,11 @@ def mention(user_id: str | None) -> str:
 
 def channel_link(channel_id: str | None, fallback: str) -> str:
     return f"<#{channel_id}>" if channel_id else fallback
+
+
+def link(url: str | None, text: str) -> str:
+    """A mrkdwn link when ``url`` is a plain http(s) address, else just the escaped text."""
+    label = escape(text).replace("|", "¦")
+    if url and url.startswith(("https://", "http://")) and not any(c in url for c in "<>| "):
+        return f"<{url}|{label}>"
+    return label

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -11,7 +12,7 @@ from slack_sdk import WebClient
 from commands import ids
 from commands.declaring import declare_and_provision
 from commands.errors import reported_after_ack
-from commands.payload import metadata, state_values
+from commands.payload import metadata, state_values, text_value
 from commands.services import Services
 from workflows import incidents
 from workflows.errors import InvalidInput
@@ -30,6 +31,10 @@ def register(app: App, services: Services) -> None:
                 domain=str(values.get(ids.DOMAIN_FIELD) or services.policy.default_domain),
                 severity=str(values.get(ids.SEVERITY_FIELD) or services.policy.default_severity),
                 restricted=bool(values.get(ids.RESTRICTED_FIELD)),
+                source=text_value(values, ids.SOURCE_FIELD),
+                external_ref=text_value(values, ids.EXTERNAL_REF_FIELD),
+                market=text_value(values, ids.MARKET_FIELD),
+                due_at=_moment(values.get(ids.DUE_FIELD)),
                 declared_by=body["user"]["id"],
                 # One incident per modal, however many times it is submitted.
                 declare_key=f"view:{view['id']}",
@@ -52,6 +57,13 @@ def register(app: App, services: Services) -> None:
         ack()
         with reported_after_ack(client, body):
             publish_note(services.gateway, current, entry)
+
+
+def _moment(value: object) -> datetime | None:
+    """A datetimepicker's value: seconds since the epoch, the moment the user picked."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, UTC)
+    return None
 
 
 def _as_field_error(error: ValidationError) -> InvalidInput:

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from storage.surfaces import current_surface
 from storage.types import UTCDateTime
 
 NAMING_CONVENTION = {
@@ -47,6 +48,12 @@ class Incident(Base):
     status: Mapped[str] = mapped_column(String(64))
     restricted: Mapped[bool] = mapped_column(default=False)
     due_at: Mapped[datetime | None]
+    # Escalation intake: where it came from, its reference there, the market it concerns.
+    source: Mapped[str | None] = mapped_column(String(64))
+    external_ref: Mapped[str | None] = mapped_column(String(128))
+    market: Mapped[str | None] = mapped_column(String(16))
+    # Past incidents offered on the card at declaration: [{"id": 12, "score": 0.4, "why": …}].
+    similar: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
     declared_by: Mapped[str] = mapped_column(String(32))
     declared_at: Mapped[datetime]
@@ -92,7 +99,10 @@ class Incident(Base):
         back_populates="incident", order_by="TimelineEvent.id"
     )
 
-    __table_args__ = (Index("ix_incidents_unprovisioned", "provisioned_at", "declared_at"),)
+    __table_args__ = (
+        Index("ix_incidents_unprovisioned", "provisioned_at", "declared_at"),
+        Index("ix_incidents_declared", "declared_at"),
+    )
 
     @property
     def reference(self) -> str:
@@ -119,7 +129,12 @@ class RoleAssignment(Base):
 
 
 class TimelineEvent(Base):
-    """An append-only fact about an incident: every change of state writes one."""
+    """An append-only fact about an incident: every change of state writes one.
+
+    The database refuses to update or delete a row (triggers from migration 0004), so the
+    timeline is an audit trail: who, what, before and after (in ``data``), when, and
+    through which surface.
+    """
 
     __tablename__ = "timeline_events"
 
@@ -130,10 +145,14 @@ class TimelineEvent(Base):
     kind: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    surface: Mapped[str] = mapped_column(String(16), default=current_surface)
 
     incident: Mapped[Incident] = relationship(back_populates="events")
 
-    __table_args__ = (Index("ix_timeline_events_incident", "incident_id", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_timeline_events_incident", "incident_id", "occurred_at"),
+        Index("ix_timeline_events_kind", "kind", "incident_id", "occurred_at"),
+    )
 
 
 class OnCallOverride(Base):
@@ -215,7 +234,10 @@ class ContainmentAction(Base):
     actor: Mapped[str] = mapped_column(String(32))
     occurred_at: Mapped[datetime]
 
-    __table_args__ = (Index("ix_containment_actions_incident", "incident_id", "kind"),)
+    __table_args__ = (
+        Index("ix_containment_actions_incident", "incident_id", "kind"),
+        Index("ix_containment_actions_occurred", "occurred_at"),
+    )
 
 
 class FollowUp(Base):

@@ -11,7 +11,17 @@ def test_declare_without_text_opens_the_form(harness: Harness) -> None:
     (view,) = harness.standin.open_views(ALICE)
     assert view.view["callback_id"] == "incident_declare"
     inputs = [b["block_id"] for b in view.view["blocks"] if b["type"] == "input"]
-    assert inputs == ["title", "description", "domain", "severity", "restricted"]
+    assert inputs == [
+        "title",
+        "description",
+        "domain",
+        "severity",
+        "restricted",
+        "source",
+        "external_ref",
+        "market",
+        "due_at",
+    ]
     assert harness.incidents() == []
 
 

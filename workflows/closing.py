@@ -457,7 +457,7 @@ def post_report(
         current = incidents.load(session, incident_id, policy)
     if current.channel_id is None:
         raise InvalidInput(f"{current.reference} has no channel yet; try again in a minute.")
-    file_id = gateway.upload_report(
+    uploaded = gateway.upload_report(
         current.channel_id,
         report_filename(incident_id),
         content,
@@ -474,9 +474,9 @@ def post_report(
             actor,
             "report_posted",
             f"Incident report posted ({report_filename(incident_id)})",
-            {"file": file_id},
+            {"file": uploaded.id, "permalink": uploaded.permalink},
         )
-    return file_id
+    return uploaded.id
 
 
 def publish_resolved(

@@ -8,6 +8,7 @@ Slack failure into the two errors below; nothing from slack_sdk crosses this lin
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from workflows.snapshots import (
@@ -35,6 +36,14 @@ class ChannelNameTaken(SlackFailure):
     def __init__(self, name: str) -> None:
         super().__init__("conversations.create", "name_taken")
         self.name = name
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    """A file Slack now holds: its id, and the link people open it by."""
+
+    id: str
+    permalink: str | None
 
 
 class SlackGateway(Protocol):
@@ -124,8 +133,16 @@ class SlackGateway(Protocol):
         """The last line in the incident channel, just before it is archived."""
         ...
 
-    def upload_report(self, channel_id: str, filename: str, content: str, title: str) -> str:
-        """Share the incident report as a file in the channel; returns the file id."""
+    def upload_report(
+        self, channel_id: str, filename: str, content: str, title: str
+    ) -> UploadedFile:
+        """Share the incident report as a file in the channel."""
+        ...
+
+    def upload_file(
+        self, channel_id: str, filename: str, content: bytes, title: str, comment: str
+    ) -> str:
+        """Share a file (an export's CSV, a chart's PNG) in a channel; returns the file id."""
         ...
 
     def archive_channel(self, channel_id: str) -> None:

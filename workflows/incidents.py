@@ -25,14 +25,17 @@ from workflows.authorisation import (
 from workflows.clock import Clock
 from workflows.durations import format_duration
 from workflows.errors import IncidentNotFound, InvalidInput
+from workflows.insights_policy import MARKET_CODE
 from workflows.lifecycle_policy import Action
 from workflows.planning import replan
 from workflows.policy import Policy
+from workflows.similar import shown_on_card
 from workflows.snapshots import IncidentSnapshot, StateChange, TimelineEntry
 
 MAX_TITLE = 150
 MAX_DESCRIPTION = 3000
 MAX_NOTE = 3000
+MAX_EXTERNAL_REF = 128
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TITLE)]
 
@@ -47,6 +50,12 @@ class DeclareRequest(BaseModel):
     domain: str
     severity: str
     restricted: bool = False
+    # Escalation intake: where it came from (a policy source key), its reference there
+    # (a regulator's case number), the market it concerns, and the external deadline.
+    source: str | None = None
+    external_ref: str | None = None
+    market: str | None = None
+    due_at: datetime | None = None
     declared_by: str
     declare_key: str
     origin_channel_id: str | None = None
@@ -73,6 +82,11 @@ def declare(
         severity=request.severity,
         status=policy.initial_status.key,
         restricted=request.restricted,
+        source=_source(request.source, policy),
+        external_ref=_external_ref(request.external_ref),
+        market=_market(request.market, policy),
+        due_at=request.due_at,
+        similar=[],
         declared_by=request.declared_by,
         declared_at=now,
         updated_at=now,
@@ -105,6 +119,10 @@ def declare(
             "severity": request.severity,
             "domain": request.domain,
             "restricted": request.restricted,
+            "source": incident.source,
+            "external_ref": incident.external_ref,
+            "market": incident.market,
+            "due_at": request.due_at.isoformat() if request.due_at else None,
         },
     )
     replan(session, incident, policy, now)
@@ -122,6 +140,50 @@ def _check_declare(request: DeclareRequest, policy: Policy) -> None:
         raise InvalidInput(f"Unknown severity {request.severity!r}.", field="severity")
     if request.domain not in {d.key for d in policy.domains}:
         raise InvalidInput(f"Unknown domain {request.domain!r}.", field="domain")
+    _source(request.source, policy)
+    _external_ref(request.external_ref)
+    _market(request.market, policy)
+
+
+def _source(text: str | None, policy: Policy) -> str | None:
+    """The policy's key for a source named by key or label; empty means none."""
+    if text is None or not text.strip():
+        return None
+    found = policy.intake.find_source(text)
+    if found is None:
+        choices = ", ".join(s.key for s in policy.intake.sources)
+        message = f"Unknown source {text[:30]!r}. Choose one of {choices}."
+        raise InvalidInput(message, field="source")
+    return found.key
+
+
+def _external_ref(text: str | None) -> str | None:
+    """An external reference as written (``DSA-2026-117``), trimmed; empty means none."""
+    cleaned = (text or "").strip()
+    if len(cleaned) > MAX_EXTERNAL_REF:
+        raise InvalidInput(
+            f"The external reference is {len(cleaned)} characters; keep it to {MAX_EXTERNAL_REF}.",
+            field="external_ref",
+        )
+    return cleaned or None
+
+
+def _market(text: str | None, policy: Policy) -> str | None:
+    """A market code, upper-cased (``de`` is ``DE``); checked against the policy's list."""
+    cleaned = (text or "").strip().upper()
+    if not cleaned:
+        return None
+    if not MARKET_CODE.fullmatch(cleaned):
+        raise InvalidInput(
+            f"{cleaned[:20]!r} is not a market code; write a code such as DE, EU or US-CA.",
+            field="market",
+        )
+    if policy.intake.markets and cleaned not in policy.intake.markets:
+        choices = ", ".join(policy.intake.markets)
+        raise InvalidInput(
+            f"Market {cleaned!r} is not one this team covers: {choices}.", field="market"
+        )
+    return cleaned
 
 
 def change_severity(
@@ -469,6 +531,10 @@ def snapshot(session: Session, incident: Incident, policy: Policy) -> IncidentSn
         due_at=incident.due_at,
         roles=_held_roles(session, incident.id, policy),
         containment=_containment_totals(session, incident.id, policy),
+        source_label=policy.intake.source_label(incident.source),
+        external_ref=incident.external_ref,
+        market=incident.market,
+        similar=shown_on_card(session, incident.similar, policy),
     )
 
 
@@ -640,9 +706,14 @@ def record_event(
     text: str,
     data: dict[str, Any],
 ) -> TimelineEvent:
-    """Append one timeline event; the timeline is append-only."""
+    """Append one timeline event; the database refuses updates and deletes of its rows."""
     event = TimelineEvent(
-        incident_id=incident.id, occurred_at=now, actor=actor, kind=kind, text=text, data=data
+        incident_id=incident.id,
+        occurred_at=now,
+        actor=actor,
+        kind=kind,
+        text=text,
+        data=data,
     )
     session.add(event)
     session.flush()

@@ -1,4 +1,4 @@
-"""Finding incidents: by state, by person, by severity or domain."""
+"""Finding incidents: by state, by person, by severity, domain, source or market."""
 
 from __future__ import annotations
 
@@ -41,6 +41,8 @@ class Filter:
     owner: str | None = None
     severity: str | None = None
     domain: str | None = None
+    source: str | None = None
+    market: str | None = None
 
 
 def find(
@@ -54,6 +56,10 @@ def find(
         query = query.where(Incident.severity == wanted.severity)
     if wanted.domain:
         query = query.where(Incident.domain == wanted.domain)
+    if wanted.source:
+        query = query.where(Incident.source == wanted.source)
+    if wanted.market:
+        query = query.where(Incident.market == wanted.market)
     holders = select(RoleAssignment.incident_id).where(RoleAssignment.ended_at.is_(None))
     if wanted.owner:
         query = query.where(

@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from workflows.escalation_policy import EscalationPolicy
+from workflows.insights_policy import DigestPolicy, Intake, Source
 from workflows.lifecycle_policy import Kind, Lifecycle
 from workflows.oncall_policy import OnCallPolicy
 from workflows.policy_types import Blurb, ChannelId, Key, Label
@@ -108,7 +109,9 @@ DEFAULT_ROLES = (
 )
 
 
-def _unique_keys(items: Sequence[Severity | Status | Domain | Role | Kind], what: str) -> None:
+def _unique_keys(
+    items: Sequence[Severity | Status | Domain | Role | Kind | Source], what: str
+) -> None:
     keys = [item.key for item in items]
     duplicates = sorted({key for key in keys if keys.count(key) > 1})
     if duplicates:
@@ -130,6 +133,8 @@ class Policy(_Strict):
     oncall: OnCallPolicy = OnCallPolicy()
     escalation: EscalationPolicy = EscalationPolicy()
     lifecycle: Lifecycle = Lifecycle()
+    intake: Intake = Intake()
+    digest: DigestPolicy = DigestPolicy()
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -155,6 +160,7 @@ class Policy(_Strict):
             raise ValueError(f"escalation.severities names unknown severity(ies): {names}")
         _unique_keys(self.lifecycle.containment_kinds, "containment kind")
         _unique_keys(self.lifecycle.root_causes, "root cause")
+        _unique_keys(self.intake.sources, "source")
         for subscription in self.lifecycle.stakeholders:
             strays = sorted(
                 (set(subscription.domains) - {d.key for d in self.domains})

@@ -16,7 +16,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.models import Incident
-from workflows import incidents
+from workflows import incidents, similar
 from workflows.clock import Clock
 from workflows.directory import UserDirectory
 from workflows.gateway import ChannelNameTaken, SlackFailure, SlackGateway
@@ -101,6 +101,9 @@ class Provisioner:
         if row.oncall_paged_at is None and row.oncall_paged is None:
             row = self._invite_on_call(row)
         if row.card_ts is None:
+            with self._sessions.begin() as session:
+                # Off the ack's path, before the card that shows them.
+                similar.record_suggestions(session, incident_id)
             ts = self._gateway.post_card(self._snapshot(incident_id))
             row = self._save(incident_id, card_ts=ts)
         if row.confirmation_url is not None:

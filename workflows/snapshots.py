@@ -10,6 +10,22 @@ from workflows.escalation_policy import Step
 
 
 @dataclass(frozen=True)
+class SimilarIncident:
+    """A past incident offered on a new one's card: what it was, its cause, its report."""
+
+    id: int
+    title: str
+    channel_id: str | None
+    root_cause: str | None
+    report_link: str | None
+    why: str  # "same domain; shares “sneaker”, “counterfeit”"
+
+    @property
+    def reference(self) -> str:
+        return f"INC-{self.id}"
+
+
+@dataclass(frozen=True)
 class IncidentSnapshot:
     id: int
     title: str
@@ -38,6 +54,11 @@ class IncidentSnapshot:
     roles: tuple[tuple[str, str], ...] = ()
     # (containment kind label, total count), in the policy's order
     containment: tuple[tuple[str, int], ...] = ()
+    # Escalation intake: source label, the reference there, the market.
+    source_label: str | None = None
+    external_ref: str | None = None
+    market: str | None = None
+    similar: tuple[SimilarIncident, ...] = ()
 
     @property
     def reference(self) -> str:

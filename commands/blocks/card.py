@@ -7,7 +7,7 @@ from typing import Any
 
 from commands import ids
 from commands.blocks.elements import option, plain_text
-from commands.text import channel_link, escape, mention, slack_date, truncate
+from commands.text import channel_link, escape, link, mention, slack_date, truncate
 from workflows.policy import Policy
 from workflows.snapshots import IncidentSnapshot, StateChange, TimelineEntry
 
@@ -51,8 +51,12 @@ def card_blocks(incident: IncidentSnapshot, policy: Policy) -> list[Block]:
                 "text": {"type": "mrkdwn", "text": truncate(escape(incident.description), 3000)},
             }
         )
+    if incident.source_label or incident.external_ref or incident.market:
+        blocks.append(_intake(incident))
     if incident.roles or incident.containment:
         blocks.append(_people_and_actions(incident))
+    if incident.similar:
+        blocks.append(_similar(incident))
     if incident.restricted:
         blocks.append(
             {
@@ -82,6 +86,42 @@ def card_blocks(incident: IncidentSnapshot, policy: Policy) -> list[Block]:
         }
     )
     return blocks
+
+
+def _intake(incident: IncidentSnapshot) -> Block:
+    """Where the escalation came from, their reference and the market it concerns."""
+    fields = []
+    if incident.source_label:
+        fields.append(f"*Escalated by*\n{escape(incident.source_label)}")
+    if incident.external_ref:
+        reference = escape(incident.external_ref).replace("`", "'")
+        fields.append(f"*Their reference*\n`{reference}`")
+    if incident.market:
+        fields.append(f"*Market*\n{escape(incident.market)}")
+    return {
+        "type": "section",
+        "block_id": ids.card_block_id(incident.id, "intake"),
+        "fields": [{"type": "mrkdwn", "text": text} for text in fields],
+    }
+
+
+def _similar(incident: IncidentSnapshot) -> Block:
+    """Past incidents like this one: responders see what was found and done before."""
+    lines = ["*Similar past incidents*"]
+    for past in incident.similar:
+        title = escape(truncate(past.title, 80))
+        where = channel_link(past.channel_id, past.reference)
+        facts = [f"root cause: {escape(past.root_cause)}" if past.root_cause else "no root cause"]
+        if past.report_link:
+            facts.append(link(past.report_link, "report"))
+        lines.append(f"• {where} *{past.reference}* {title} — {' · '.join(facts)}")
+        if past.why:
+            lines.append(f"    _{escape(past.why)}_")
+    return {
+        "type": "section",
+        "block_id": ids.card_block_id(incident.id, "similar"),
+        "text": {"type": "mrkdwn", "text": truncate("\n".join(lines), 3000)},
+    }
 
 
 def _people_and_actions(incident: IncidentSnapshot) -> Block:

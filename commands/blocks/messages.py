@@ -12,8 +12,11 @@ USAGE = "\n".join(
     [
         "*Firebreak* — `/incident` commands:",
         "• `/incident declare <title>` — declare an incident and open its channel.",
-        "   Options: `--sev <SEV1…>`, `--domain <domain>`, `--private`. "
-        "Example: `/incident declare --sev 2 Counterfeit listings spike in Home & Garden`",
+        "   Options: `--sev <SEV1…>`, `--domain <domain>`, `--private`; for an escalation "
+        "`--source <regulator…>`, `--ref <their reference>`, `--market <DE…>`, "
+        "`--due <deadline>`. "
+        "Example: `/incident declare --sev 2 --source regulator --ref DSA-2026-117 "
+        "--market DE --due 2026-12-01T17:00 Counterfeit toys listed in DE`",
         "• `/incident declare` — open the declare form (title, description, domain, severity, "
         "restricted).",
         "In an incident channel:",
@@ -31,7 +34,11 @@ USAGE = "\n".join(
         "`/incident close` archives the channel.",
         "• `/incident report` — the incident report, as a Markdown file.",
         "Anywhere:",
-        "• `/incident list [open|all|mine|owned|sev1|<domain>]` — find incidents.",
+        "• `/incident list [open|all|mine|owned|sev1|<domain>|<source>|<market>]` — "
+        "find incidents.",
+        "• `/incident stats [7d|30d|quarter] [domain] [market]` — the team's KPIs.",
+        "• `/incident chart [12w] [severity|domain]` — the weekly trend chart.",
+        "• `/incident export <incidents|timeline|actions|followups> [since]` — a CSV file.",
         "• `/incident followups` — open follow-ups; `/incident followup done <n>` completes one.",
         "• `/incident help` — this text.",
     ]

@@ -8,7 +8,7 @@ from typing import Any
 from commands import ids
 from commands.blocks.card import severity_option
 from commands.blocks.elements import input_block, option, plain_text
-from workflows.incidents import MAX_DESCRIPTION, MAX_NOTE, MAX_TITLE
+from workflows.incidents import MAX_DESCRIPTION, MAX_EXTERNAL_REF, MAX_NOTE, MAX_TITLE
 from workflows.policy import Policy
 
 View = dict[str, Any]
@@ -83,8 +83,54 @@ def declare_modal(policy: Policy, *, title: str = "", origin: dict[str, str] | N
                 },
                 optional=True,
             ),
+            *_intake_inputs(policy),
         ],
     }
+
+
+def _intake_inputs(policy: Policy) -> list[dict[str, Any]]:
+    """Where an escalation came from, their reference, the market and their deadline."""
+    return [
+        input_block(
+            ids.SOURCE_FIELD,
+            "Escalated by",
+            {
+                "type": "static_select",
+                "action_id": ids.SOURCE_FIELD,
+                "placeholder": plain_text("Where did this come from?"),
+                "options": [option(s.key, s.label) for s in policy.intake.sources],
+            },
+            optional=True,
+        ),
+        input_block(
+            ids.EXTERNAL_REF_FIELD,
+            "Their reference",
+            {
+                "type": "plain_text_input",
+                "action_id": ids.EXTERNAL_REF_FIELD,
+                "max_length": MAX_EXTERNAL_REF,
+                "placeholder": plain_text("A case or ticket number, such as DSA-2026-117"),
+            },
+            optional=True,
+        ),
+        input_block(
+            ids.MARKET_FIELD,
+            "Market",
+            {
+                "type": "plain_text_input",
+                "action_id": ids.MARKET_FIELD,
+                "max_length": 16,
+                "placeholder": plain_text("Country or region code, such as DE, EU or US-CA"),
+            },
+            optional=True,
+        ),
+        input_block(
+            ids.DUE_FIELD,
+            "External deadline",
+            {"type": "datetimepicker", "action_id": ids.DUE_FIELD},
+            optional=True,
+        ),
+    ]
 
 
 def note_modal(incident_id: int, reference: str) -> View:
