@@ -9,6 +9,7 @@ from __future__ import annotations
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
 
 from commands.blocks.listing import incident_list_text
 from commands.blocks.messages import section
@@ -18,6 +19,7 @@ from commands.verbs import Invocation, Verbs
 from workflows import listing
 from workflows.listing import Filter, ListedIncident
 from workflows.policy import Policy
+from workflows.scope import known_market
 
 USAGE = (
     "`/incident list` — open incidents. Narrow it with one word: `all` (resolved too), `mine` "
@@ -32,15 +34,15 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
 
 def list_incidents(invocation: Invocation) -> None:
     services = invocation.services
-    wanted, heading = parse_filter(invocation.text, invocation.user, services.policy)
     with services.sessions() as session:
+        wanted, heading = parse_filter(session, invocation.text, invocation.user, services.policy)
         found = listing.find(session, services.policy, wanted)
     visible = visible_to(invocation.client, invocation.user, found)
     text = incident_list_text(heading, visible)
     invocation.ack(text=text, blocks=section(text))
 
 
-def parse_filter(text: str, user: str, policy: Policy) -> tuple[Filter, str]:
+def parse_filter(session: Session, text: str, user: str, policy: Policy) -> tuple[Filter, str]:
     word = text.strip().lower()
     if word in ("", "open"):
         return Filter(), "Open incidents"
@@ -59,7 +61,7 @@ def parse_filter(text: str, user: str, policy: Policy) -> tuple[Filter, str]:
     source = policy.intake.find_source(word)
     if source is not None:
         return Filter(source=source.key), f"Open incidents escalated by {source.label}"
-    market = policy.intake.market_named(word)
+    market = known_market(session, policy, word)
     if market is not None:
         return Filter(market=market), f"Open incidents in market {market}"
     raise UsageError(f"I can't list by `{word[:30]}`. {USAGE}")

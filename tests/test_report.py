@@ -159,7 +159,7 @@ def test_the_report_command_uploads_the_markdown_as_a_file(harness: Harness) -> 
     assert (posted.kind, posted.actor, posted.data) == (
         "report_posted",
         ALICE,
-        {"file": shared["id"]},
+        {"file": shared["id"], "permalink": shared["permalink"]},
     )
 
 

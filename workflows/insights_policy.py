@@ -8,17 +8,17 @@ from datetime import time
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import BeforeValidator, Field, StringConstraints, field_validator
 
 from workflows.durations import problem
 from workflows.oncall_policy import Weekday, WeeklyTime
 from workflows.policy_types import ChannelId, Key, Label, Strict
 
 MARKET_CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{1,15}")
-_REGION_CODE = re.compile(r"[A-Z]{2,3}(-[A-Z0-9]{1,3})?")
 MarketCode = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, to_upper=True, pattern=f"^{MARKET_CODE.pattern}$"),
+    BeforeValidator(lambda value: value.strip().upper() if isinstance(value, str) else value),
+    StringConstraints(pattern=f"^{MARKET_CODE.pattern}$"),
 ]
 """A market or jurisdiction as teams write it: ``DE``, ``EU``, ``US-CA``, ``GLOBAL``."""
 
@@ -84,17 +84,6 @@ class Intake(Strict):
             if wanted in (source.key, label):
                 return source
         return None
-
-    def market_named(self, word: str) -> str | None:
-        """``word`` as a market code when it reads as one in a list of filter words.
-
-        With ``markets`` configured only those count; otherwise a country or region code
-        (``DE``, ``EU``, ``US-CA``), so a mistyped word is not taken for a market.
-        """
-        code = word.strip().upper()
-        if self.markets:
-            return code if code in self.markets else None
-        return code if _REGION_CODE.fullmatch(code) else None
 
     def source_label(self, key: str | None) -> str | None:
         if key is None:
