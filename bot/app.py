@@ -46,6 +46,7 @@ from commands.gateway import WebClientGateway
 from commands.services import Services
 from commands.verbs import Verbs
 from workflows.clock import Clock
+from workflows.digest import DIGEST_KINDS, DigestReminders
 from workflows.escalation import IncidentReminders
 from workflows.handoffs import HANDOFF_KINDS, HandoffReminders
 from workflows.planning import INCIDENT_KINDS
@@ -158,6 +159,7 @@ def reminder_runner(services: Services) -> ReminderRunner:
     handoff_reminders = HandoffReminders(
         services.sessions, services.gateway, services.directory, services.policy
     )
+    digest_reminders = DigestReminders(services.sessions, services.gateway, services.policy)
     return ReminderRunner(
         services.sessions,
         services.clock,
@@ -166,6 +168,7 @@ def reminder_runner(services: Services) -> ReminderRunner:
             **dict.fromkeys(HANDOFF_KINDS, handoff_reminders),
             **containment_command.reminder_handlers(services),
             **closing_command.reminder_handlers(services),
+            **dict.fromkeys(DIGEST_KINDS, digest_reminders),
         },
         late_after=services.policy.escalation.late_after,
     )

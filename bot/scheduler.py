@@ -15,6 +15,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.app import Firebreak
 from storage.surfaces import on_surface
+from workflows.digest import plan_digest
 from workflows.handoffs import plan_handoffs
 
 RESUME_PROVISIONING_EVERY_SECONDS = 60
@@ -56,6 +57,15 @@ def start_scheduler(firebreak: Firebreak) -> BackgroundScheduler:
         minutes=PLAN_HANDOFFS_EVERY_MINUTES,
         next_run_time=datetime.now(UTC),
         id="plan-handoffs",
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        on_scheduler(plan_digest),
+        "interval",
+        args=(services.sessions, services.policy, services.clock),
+        minutes=PLAN_HANDOFFS_EVERY_MINUTES,
+        next_run_time=datetime.now(UTC),
+        id="plan-digest",
         replace_existing=True,
     )
     scheduler.add_job(

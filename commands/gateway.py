@@ -33,6 +33,7 @@ from commands.blocks.containment import (
     followup_dm_text,
     followup_line,
 )
+from commands.blocks.digest import digest_blocks, digest_text
 from commands.blocks.handoffs import (
     backup_page_text,
     handback_blocks,
@@ -48,6 +49,7 @@ from commands.blocks.reminders import (
     reminder_text,
     status_update_text,
 )
+from workflows.digest_data import WeeklyDigest
 from workflows.gateway import ChannelNameTaken, SlackFailure, UploadedFile
 from workflows.policy import Policy
 from workflows.snapshots import (
@@ -273,6 +275,9 @@ class WebClientGateway:
         )
         uploaded = response["files"][0]
         return UploadedFile(id=str(uploaded["id"]), permalink=uploaded.get("permalink"))
+
+    def post_digest(self, channel_id: str, digest: WeeklyDigest) -> None:
+        self._post(channel_id, digest_text(digest), digest_blocks(digest))
 
     def upload_file(
         self, channel_id: str, filename: str, content: bytes, title: str, comment: str

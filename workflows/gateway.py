@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from workflows.digest_data import WeeklyDigest
 from workflows.snapshots import (
     ContainmentLogged,
     FollowUpNotice,
@@ -137,6 +138,10 @@ class SlackGateway(Protocol):
         self, channel_id: str, filename: str, content: str, title: str
     ) -> UploadedFile:
         """Share the incident report as a file in the channel."""
+        ...
+
+    def post_digest(self, channel_id: str, digest: WeeklyDigest) -> None:
+        """Post the weekly digest to the digest channel."""
         ...
 
     def upload_file(

@@ -22,7 +22,7 @@ from itertools import pairwise
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from workflows.oncall_policy import Rotation, WeekendCoverage
+from workflows.oncall_policy import Rotation, WeekendCoverage, WeeklyTime
 
 Coverage = Literal["weekday", "weekend"]
 _TICK = timedelta(microseconds=1)
@@ -103,6 +103,16 @@ def _gap_end(local: datetime, zone: ZoneInfo) -> datetime:
         else:
             early = middle
     return datetime.fromtimestamp(late, UTC)
+
+
+def next_weekly(moment: WeeklyTime, zone: ZoneInfo, after: datetime) -> datetime:
+    """The first instant strictly after ``after`` when it is ``moment`` on ``zone``'s clock."""
+    day = _first_on_or_after(_wall(after, zone).date(), moment.day.number)
+    while True:
+        candidate = _instant(datetime.combine(day, moment.time), zone)
+        if candidate > after:
+            return candidate
+        day += timedelta(days=7)
 
 
 def _first_on_or_after(day: date, weekday: int) -> date:
