@@ -23,7 +23,6 @@ from slack_sdk.http_retry.builtin_handlers import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from commands import (
-    attribution,
     card_actions,
     chart_command,
     closing_command,
@@ -41,6 +40,7 @@ from commands import (
     update_command,
     views,
 )
+from commands.attribution import AttributingApp
 from commands.directory import SlackDirectory
 from commands.gateway import WebClientGateway
 from commands.services import Services
@@ -118,7 +118,7 @@ def create_app(
         provisioner=Provisioner(sessions, gateway, directory, policy, clock),
         directory=directory,
     )
-    app = App(
+    app = AttributingApp(
         client=client,
         signing_secret=signing_secret,
         request_verification_enabled=signing_secret is not None,
@@ -130,7 +130,6 @@ def create_app(
         logger=logging.getLogger("firebreak.bolt"),
     )
     errors.register(app)
-    attribution.register(app)
     verbs: Verbs = {}
     roles_command.register(app, services, verbs)
     containment_command.register(app, services, verbs)

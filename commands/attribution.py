@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 
 from storage.surfaces import Surface, on_surface
 
@@ -26,13 +25,15 @@ def surface_of(body: dict[str, Any]) -> Surface:
     return _SURFACES.get(str(body.get("type", "")), "system")
 
 
-def register(app: App) -> None:
-    @app.middleware
-    def attribute_surface(
-        body: dict[str, Any],
-        next: Callable[[], BoltResponse],  # Bolt injects arguments by name
-    ) -> BoltResponse:
-        # The listener runs on another thread after ack; bot.app's executor copies this
-        # context to it, so its timeline events carry the surface too.
-        with on_surface(surface_of(body)):
-            return next()
+class AttributingApp(App):
+    """A Bolt app that runs each request's listeners on the request's surface.
+
+    A global middleware cannot do this: Bolt runs the listener after the middleware chain
+    has returned. ``dispatch`` is where every request enters, over HTTP or Socket Mode, and
+    the listener is handed to the executor inside it, so the context the executor copies
+    (see ``bot.app.ContextCopyingExecutor``) carries the surface.
+    """
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        with on_surface(surface_of(req.body)):
+            return super().dispatch(req)

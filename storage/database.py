@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 SessionFactory = sessionmaker[Session]
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+READ_ONLY = "firebreak_read_only"
 
 
 def normalise_url(url: str) -> str:
@@ -49,9 +50,22 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A report reading for seconds must not hold the write lock: in WAL mode a plain
+        # BEGIN reads a snapshot while the bot goes on writing.
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def create_session_factory(engine: Engine) -> SessionFactory:
     # expire_on_commit=False: workflows hand plain snapshots out after commit.
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def read_only(sessions: SessionFactory) -> SessionFactory:
+    """Sessions for long reads (reports, exports) that never take SQLite's write lock.
+
+    Nothing stops such a session from writing, but on SQLite a write in it may fail
+    with "database is locked" instead of waiting: use it only to read.
+    """
+    bind = sessions.kw["bind"]
+    return sessionmaker(bind.execution_options(**{READ_ONLY: True}), expire_on_commit=False)

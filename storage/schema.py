@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, event
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -44,6 +47,39 @@ def schema_state(engine: Engine) -> SchemaState:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     config = alembic_config(engine)
-    with engine.begin() as connection:
+    with _foreign_keys_deferred(engine), engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+        _check_foreign_keys(connection)
+
+
+@contextmanager
+def _foreign_keys_deferred(engine: Engine) -> Iterator[None]:
+    """On SQLite, migrate with foreign keys off, as Alembic's batch mode needs.
+
+    A batch migration rebuilds a table (copy, drop, rename); with foreign keys on, the drop
+    would cascade-delete every child row. The pragma only works outside a transaction, so
+    the migration runs on fresh connections that turn it off as they connect.
+    """
+    if engine.dialect.name != "sqlite":
+        yield
+        return
+    engine.dispose()
+    event.listen(engine, "connect", _foreign_keys_off)
+    try:
+        yield
+    finally:
+        event.remove(engine, "connect", _foreign_keys_off)
+        engine.dispose()  # new connections get foreign keys on again
+
+
+def _foreign_keys_off(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    if connection.dialect.name != "sqlite":
+        return
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"migration left rows pointing at nothing: {broken[:5]}")

@@ -39,8 +39,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("external_ref", sa.String(length=128), nullable=True))
         batch.add_column(sa.Column("market", sa.String(length=16), nullable=True))
         batch.add_column(sa.Column("similar", sa.JSON(), nullable=False, server_default="[]"))
-    with op.batch_alter_table("incidents") as batch:
-        batch.alter_column("similar", server_default=None)
+    _drop_server_default("incidents", "similar")
     op.create_index("ix_incidents_declared", "incidents", ["declared_at"])
 
     # Events written before this revision did not record their surface.
@@ -48,8 +47,7 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("surface", sa.String(length=16), nullable=False, server_default="unrecorded")
         )
-    with op.batch_alter_table("timeline_events") as batch:
-        batch.alter_column("surface", server_default=None)
+    _drop_server_default("timeline_events", "surface")
     op.create_index(
         "ix_timeline_events_kind", "timeline_events", ["kind", "incident_id", "occurred_at"]
     )
@@ -58,6 +56,16 @@ def upgrade() -> None:
     triggers = POSTGRES_TRIGGERS if op.get_bind().dialect.name == "postgresql" else SQLITE_TRIGGERS
     for statement in triggers:
         op.execute(statement)
+
+
+def _drop_server_default(table: str, column: str) -> None:
+    """The default only filled existing rows; the models set the value from now on.
+
+    SQLite cannot drop a default without rebuilding the table, and a rebuild of
+    ``incidents`` would cascade-delete its children, so there the default stays.
+    """
+    if op.get_bind().dialect.name == "postgresql":
+        op.alter_column(table, column, server_default=None)
 
 
 def downgrade() -> None:
