@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
-from storage.database import create_database_engine, create_session_factory
+from storage.database import create_database_engine, create_session_factory, read_only
 from workflows.policy import Policy, PolicyError, load_policy
 
 Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -29,7 +29,8 @@ def engine_for(settings: Settings) -> Engine:
 
 
 def sessions_for(settings: Settings) -> sessionmaker[Session]:
-    return create_session_factory(engine_for(settings))
+    """Sessions that only read (reports, exports): they never block the running bot."""
+    return read_only(create_session_factory(engine_for(settings)))
 
 
 def policy_for(settings: Settings) -> Policy:

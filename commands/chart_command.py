@@ -21,6 +21,7 @@ from commands.parsing import UsageError, truncate_word
 from commands.services import Services
 from commands.text import escape, mention
 from commands.verbs import Invocation, Verbs
+from storage.database import read_only
 from workflows.charts import render_trend_chart
 from workflows.errors import IncidentError, InvalidInput
 from workflows.gateway import SlackFailure
@@ -99,7 +100,7 @@ def draw_chart(call: Invocation) -> None:
 
 def post_chart(services: Services, channel: str, requester: str, request: ChartRequest) -> str:
     """Compute, draw and upload the chart into ``channel``; returns the file id."""
-    with services.sessions() as session:
+    with read_only(services.sessions)() as session:
         trend = weekly_trend(
             session,
             services.policy,

@@ -23,6 +23,7 @@ from commands.replies import tell_privately
 from commands.services import Services
 from commands.slack_text import readable
 from commands.verbs import Invocation, Verbs
+from storage.database import read_only
 from workflows.kpis import Period, compute_kpis
 from workflows.periods import PERIOD_WORDS, BadPeriod, is_period_word
 from workflows.policy import Policy
@@ -56,7 +57,7 @@ def show_stats(invocation: Invocation) -> None:
     waiting = working_text(period)
     invocation.ack(text=waiting, blocks=section(waiting))
     with reported_after_ack(invocation.client, invocation.body):
-        with services.sessions() as session:
+        with read_only(services.sessions)() as session:
             kpis = compute_kpis(session, services.policy, period, scope, now)
         answer(invocation.client, invocation.body, stats_text(kpis), stats_blocks(kpis))
 

@@ -55,7 +55,7 @@ def test_role_command_invites_announces_updates_the_card_and_the_timeline(
     assert (row.role, row.user_id, row.assigned_by, row.ended_at) == ("scribe", BOB, ALICE, None)
     assert row.assigned_at == harness.clock.now()
     assert _role_events(harness) == [
-        ("role_assigned", ALICE, {"role": "scribe", "user": BOB, "before": None})
+        ("role_assigned", ALICE, {"role": "scribe", "user": BOB, "before": None, "after": BOB})
     ]
     assert harness.incident().updated_at == harness.clock.now()
 
@@ -99,7 +99,7 @@ def test_a_new_holder_ends_the_previous_one_and_history_is_kept(harness: Harness
     assert _role_events(harness)[-1] == (
         "role_assigned",
         DAVE,
-        {"role": "comms", "user": CAROL, "before": BOB},
+        {"role": "comms", "user": CAROL, "before": BOB, "after": CAROL},
     )
     assert CAROL in harness.standin.channel(channel).members
 
@@ -258,7 +258,7 @@ def test_the_assign_role_button_opens_a_modal_that_assigns(harness: Harness) -> 
     assert _role_events(harness)[-1] == (
         "role_assigned",
         CAROL,
-        {"role": "legal", "user": BOB, "before": None},
+        {"role": "legal", "user": BOB, "before": None, "after": BOB},
     )
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.database import read_only
 from storage.models import ContainmentAction, FollowUp, Incident, TimelineEvent
 from workflows.charts import render_trend_chart
 from workflows.clock import Clock
@@ -100,7 +101,7 @@ class DigestReminders:
         if not channel:
             return None
         # The week is the one ending when the digest was due, even when it is sent late.
-        with self.sessions() as session:
+        with read_only(self.sessions)() as session:
             digest = build_digest(session, self.policy, due.due_at)
             title, png = digest_chart(session, self.policy, due.due_at)
         self.gateway.post_digest(channel, digest)

@@ -134,7 +134,7 @@ def assign(
             actor=actor,
             kind="role_assigned",
             text=f"assigned the {found.label} role",
-            data={"role": found.key, "user": user_id, "before": before},
+            data={"role": found.key, "user": user_id, "before": before, "after": user_id},
         )
     )
     session.flush()

@@ -36,9 +36,11 @@ USAGE = "\n".join(
         "Anywhere:",
         "• `/incident list [open|all|mine|owned|sev1|<domain>|<source>|<market>]` — "
         "find incidents.",
-        "• `/incident stats [7d|30d|quarter] [domain] [market]` — the team's KPIs.",
-        "• `/incident chart [12w] [severity|domain]` — the weekly trend chart.",
-        "• `/incident export <incidents|timeline|actions|followups> [since]` — a CSV file.",
+        "• `/incident stats [7d|30d|quarter] [domain] [source] [market]` — the team's KPIs.",
+        "• `/incident chart [12w] [severity|domain] [domain] [market]` — incidents per week "
+        "and time to resolve, as a chart here.",
+        "• `/incident export <incidents|timeline|actions|followups> [since] [excel]` — "
+        "a CSV file here.",
         "• `/incident followups` — open follow-ups; `/incident followup done <n>` completes one.",
         "• `/incident help` — this text.",
     ]
