@@ -89,15 +89,7 @@ def _moment(text: str) -> datetime:
 def render_text(kpis: Kpis) -> str:
     """A plain-text report, one figure a line, for a terminal or an email."""
     period, scope = kpis.period, kpis.scope
-    narrowed = [
-        f"{name} {value}"
-        for name, value in (
-            ("domain", scope.domain),
-            ("source", scope.source),
-            ("market", scope.market),
-        )
-        if value is not None
-    ]
+    narrowed = scope.as_typed()
     declared = kpis.declared
     lines = [
         f"Incident stats, {period.label}",

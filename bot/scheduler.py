@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -20,7 +20,7 @@ from workflows.handoffs import plan_handoffs
 
 RESUME_PROVISIONING_EVERY_SECONDS = 60
 FIRE_REMINDERS_EVERY_SECONDS = 15
-PLAN_HANDOFFS_EVERY_MINUTES = 10
+PLAN_EVERY_MINUTES = 10  # handoffs and the digest
 
 
 def on_scheduler(job: Callable[..., Any]) -> Callable[..., Any]:
@@ -41,40 +41,33 @@ def start_scheduler(firebreak: Firebreak) -> BackgroundScheduler:
         # sends what was missed once and says it is late.
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
     )
-    scheduler.add_job(
-        on_scheduler(firebreak.services.provisioner.resume_pending),
-        "interval",
-        seconds=RESUME_PROVISIONING_EVERY_SECONDS,
-        next_run_time=datetime.now(UTC),
-        id="resume-provisioning",
-        replace_existing=True,
-    )
     services = firebreak.services
-    scheduler.add_job(
-        on_scheduler(plan_handoffs),
-        "interval",
-        args=(services.sessions, services.policy, services.clock),
-        minutes=PLAN_HANDOFFS_EVERY_MINUTES,
-        next_run_time=datetime.now(UTC),
-        id="plan-handoffs",
-        replace_existing=True,
+    planning = (services.sessions, services.policy, services.clock)
+    jobs: tuple[tuple[str, Callable[..., Any], tuple[Any, ...], timedelta], ...] = (
+        (
+            "resume-provisioning",
+            services.provisioner.resume_pending,
+            (),
+            timedelta(seconds=RESUME_PROVISIONING_EVERY_SECONDS),
+        ),
+        ("plan-handoffs", plan_handoffs, planning, timedelta(minutes=PLAN_EVERY_MINUTES)),
+        ("plan-digest", plan_digest, planning, timedelta(minutes=PLAN_EVERY_MINUTES)),
+        (
+            "fire-reminders",
+            firebreak.reminders.run_due,
+            (),
+            timedelta(seconds=FIRE_REMINDERS_EVERY_SECONDS),
+        ),
     )
-    scheduler.add_job(
-        on_scheduler(plan_digest),
-        "interval",
-        args=(services.sessions, services.policy, services.clock),
-        minutes=PLAN_HANDOFFS_EVERY_MINUTES,
-        next_run_time=datetime.now(UTC),
-        id="plan-digest",
-        replace_existing=True,
-    )
-    scheduler.add_job(
-        on_scheduler(firebreak.reminders.run_due),
-        "interval",
-        seconds=FIRE_REMINDERS_EVERY_SECONDS,
-        next_run_time=datetime.now(UTC),  # after downtime, catch up at once
-        id="fire-reminders",
-        replace_existing=True,
-    )
+    for job_id, job, args, every in jobs:
+        scheduler.add_job(
+            on_scheduler(job),
+            "interval",
+            args=args,
+            seconds=every.total_seconds(),
+            next_run_time=datetime.now(UTC),  # at start, and at once after downtime
+            id=job_id,
+            replace_existing=True,
+        )
     scheduler.start()
     return scheduler

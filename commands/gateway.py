@@ -262,19 +262,7 @@ class WebClientGateway:
     def upload_report(
         self, channel_id: str, filename: str, content: str, title: str
     ) -> UploadedFile:
-        # files_upload_v2: files.getUploadURLExternal, POST the bytes, files.completeUploadExternal
-        response = self._call(
-            "files.uploadV2",
-            lambda: self._client.files_upload_v2(
-                channel=channel_id,
-                content=content,
-                filename=filename,
-                title=title,
-                initial_comment=report_comment(title),
-            ),
-        )
-        uploaded = response["files"][0]
-        return UploadedFile(id=str(uploaded["id"]), permalink=uploaded.get("permalink"))
+        return self._upload(channel_id, filename, content, title, report_comment(title))
 
     def post_digest(self, channel_id: str, digest: WeeklyDigest) -> None:
         self._post(channel_id, digest_text(digest), digest_blocks(digest))
@@ -282,6 +270,12 @@ class WebClientGateway:
     def upload_file(
         self, channel_id: str, filename: str, content: bytes, title: str, comment: str
     ) -> str:
+        return self._upload(channel_id, filename, content, title, comment).id
+
+    def _upload(
+        self, channel_id: str, filename: str, content: str | bytes, title: str, comment: str
+    ) -> UploadedFile:
+        # files_upload_v2: files.getUploadURLExternal, POST the bytes, files.completeUploadExternal
         response = self._call(
             "files.uploadV2",
             lambda: self._client.files_upload_v2(
@@ -292,7 +286,8 @@ class WebClientGateway:
                 initial_comment=comment,
             ),
         )
-        return str(response["files"][0]["id"])
+        uploaded = response["files"][0]
+        return UploadedFile(id=str(uploaded["id"]), permalink=uploaded.get("permalink"))
 
     def archive_channel(self, channel_id: str) -> None:
         try:

@@ -35,6 +35,11 @@ class Scope(BaseModel):
     def narrowed(self) -> bool:
         return any(value is not None for value in (self.domain, self.market, self.source))
 
+    def as_typed(self) -> tuple[str, ...]:
+        """The filters as keys, the way they were typed back: ("domain counterfeit", …)."""
+        named = (("domain", self.domain), ("source", self.source), ("market", self.market))
+        return tuple(f"{name} {value}" for name, value in named if value is not None)
+
     def labels(self, policy: Policy) -> tuple[str, ...]:
         """The filters as people read them: ("Counterfeit", "market DE", "from Regulator")."""
         labels = []

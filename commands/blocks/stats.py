@@ -88,16 +88,7 @@ def describe_period(kpis: Kpis) -> str:
 
 def describe_scope(kpis: Kpis) -> str:
     """The narrowing as typed back to the reader, so a misread word is noticed."""
-    scope = kpis.scope
-    parts = [
-        f"{name} {value}"
-        for name, value in (
-            ("domain", scope.domain),
-            ("source", scope.source),
-            ("market", scope.market),
-        )
-        if value is not None
-    ]
+    parts = kpis.scope.as_typed()
     return ", ".join(parts) if parts else "all domains, sources and markets"
 
 
