@@ -1,4 +1,4 @@
-"""Time and peak memory of the reports on a large history: stats, export and the digest.
+"""Time and peak memory of the reports on a large history: stats, export, the digest.
 
     python -m bench.insights                       # 100,000 incidents, SQLite and PostgreSQL
     python -m bench.insights --incidents 10000,100000 --backends sqlite
@@ -27,7 +27,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from bench.history import generate
@@ -47,6 +47,7 @@ TASKS = (
     "export actions",
     "digest",
     "chart",
+    "similar",
 )
 
 
@@ -54,6 +55,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--incidents", default="100000", help="comma-separated sizes")
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--tasks", default=",".join(TASKS), help="comma-separated reports")
     parser.add_argument("measure", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:  # a child process: python -m bench.insights measure <url> <task>
@@ -62,11 +64,11 @@ def main() -> int:
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     for backend in args.backends.split(","):
         for size in (int(n) for n in args.incidents.split(",")):
-            _bench(backend.strip(), size)
+            _bench(backend.strip(), size, [task.strip() for task in args.tasks.split(",")])
     return 0
 
 
-def _bench(backend: str, incidents: int) -> None:
+def _bench(backend: str, incidents: int, tasks: list[str]) -> None:
     with tempfile.TemporaryDirectory() as directory:
         url, drop = _fresh_database(backend, Path(directory))
         try:
@@ -83,7 +85,7 @@ def _bench(backend: str, incidents: int) -> None:
                 f"(generated in {time.perf_counter() - started:.0f} s)"
             )
             print(f"  {'report':<18} {'seconds':>8} {'rows':>10} {'base MB':>8} {'peak MB':>8}")
-            for task in TASKS:
+            for task in tasks:
                 result = _child(url, task)
                 print(
                     f"  {task:<18} {result['seconds']:>8.2f} {result['rows']:>10,} "
@@ -129,7 +131,8 @@ def _rss_mb() -> float:
 
 def _measure(url: str, task: str) -> None:
     """Run one report in this process and print its figures as JSON."""
-    from workflows import digest, exports
+    from storage.models import Incident
+    from workflows import digest, exports, similar
     from workflows.kpi_models import Scope
     from workflows.kpis import compute_kpis
     from workflows.periods import Period
@@ -157,6 +160,9 @@ def _measure(url: str, task: str) -> None:
         elif verb == "chart":
             _, png = digest.digest_chart(session, policy, NOW)
             rows = len(png)
+        elif verb == "similar":  # what a declaration adds before its card: the newest incident
+            newest = session.scalar(select(func.max(Incident.id)))
+            rows = len(similar.suggest(session, int(newest or 0)))
         else:
             raise SystemExit(f"unknown task {task!r}")
         seconds = time.perf_counter() - started
