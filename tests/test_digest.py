@@ -145,6 +145,19 @@ def test_a_failed_chart_does_not_post_the_digest_twice(weekly: Harness) -> None:
     assert post.text.startswith("Weekly incident digest: 0 declared")
 
 
+def test_a_digest_missed_while_down_is_posted_late_after_a_restart(weekly: Harness) -> None:
+    _plan(weekly)
+    weekly.clock.advance(DUE + timedelta(hours=2) - weekly.clock.now())  # down at 08:00 UTC
+
+    _plan(weekly)  # the restarted bot plans before it fires reminders
+    report = weekly.firebreak.reminders.run_due()
+
+    assert report.sent == ["weekly_digest:2026-11-23"]
+    (post,) = weekly.standin.messages(DIGEST_CHANNEL)[:1]
+    assert post.text.startswith("Weekly incident digest")
+    assert _pending_digests(weekly) == [("weekly_digest:2026-11-30", DUE + timedelta(days=7))]
+
+
 def test_no_channel_no_digest(harness: Harness) -> None:
     _plan(harness)
 

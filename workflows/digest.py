@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.database import read_only
-from storage.models import ContainmentAction, FollowUp, Incident, TimelineEvent
+from storage.models import ContainmentAction, FollowUp, Incident, Reminder, TimelineEvent
 from workflows.charts import render_trend_chart
 from workflows.clock import Clock
 from workflows.digest_data import MostContained, Overdue, OverdueFollowUp, WeeklyDigest
@@ -73,16 +73,26 @@ def digest_chart(session: Session, policy: Policy, now: datetime) -> tuple[str, 
 
 
 def plan_digest(sessions: sessionmaker[Session], policy: Policy, clock: Clock) -> None:
-    """Keep exactly the next digest planned (none when the policy names no channel)."""
+    """Keep the next digest planned (none when the policy names no channel).
+
+    A digest already due but not yet sent (the bot was down when it fell due) is kept, so
+    the runner posts it late rather than skipping that week.
+    """
     now = clock.now()
     desired: dict[str, tuple[str, int, datetime, dict[str, Any]]] = {}
     settings = policy.digest
-    if settings.channel is not None:
-        due = next_weekly(settings.at, settings.zone, now)
-        key = f"{DIGEST}:{due.astimezone(settings.zone).date().isoformat()}"
-        desired[key] = (DIGEST, 0, due, {"series": DIGEST, "channel": settings.channel})
     try:
         with sessions.begin() as session:
+            if settings.channel is not None:
+                for overdue in session.scalars(
+                    select(Reminder).where(
+                        Reminder.kind == DIGEST, Reminder.state == "pending", Reminder.due_at <= now
+                    )
+                ):
+                    desired[overdue.key] = (DIGEST, 0, overdue.due_at, dict(overdue.data))
+                due = next_weekly(settings.at, settings.zone, now)
+                key = f"{DIGEST}:{due.astimezone(settings.zone).date().isoformat()}"
+                desired[key] = (DIGEST, 0, due, {"series": DIGEST, "channel": settings.channel})
             reconcile(session, owner={"kind": DIGEST}, desired=desired, now=now)
     except IntegrityError:
         log.info("another replica planned the weekly digest first")
