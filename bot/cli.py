@@ -32,6 +32,7 @@ from workflows.report import render_report
 log = logging.getLogger("firebreak")
 
 EXIT_CONFIG = 2
+EXIT_NOT_FOUND = 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -54,6 +55,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             result: int = args.run(settings, args)
     except CommandFailed as error:
         print(f"firebreak: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    except IncidentNotFound as error:
+        print(f"firebreak: {error}", file=sys.stderr)
+        return EXIT_NOT_FOUND
+    except SQLAlchemyError as error:
+        print(f"firebreak: could not read the database at DATABASE_URL: {error}", file=sys.stderr)
         return EXIT_CONFIG
     return result
 
@@ -134,14 +141,8 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
     """Print the same Markdown `/incident report` uploads; exit 1 for an unknown incident."""
     number = incident_number(args.incident)
     policy = policy_for(settings)
-    try:
-        with sessions_for(settings)() as session:
-            markdown = render_report(session, number, policy)
-    except IncidentNotFound as error:
-        print(f"firebreak: {error}", file=sys.stderr)
-        return 1
-    except SQLAlchemyError as error:
-        raise CommandFailed(f"could not read the database at DATABASE_URL: {error}") from error
+    with sessions_for(settings)() as session:
+        markdown = render_report(session, number, policy)
     sys.stdout.write(markdown)
     return 0
 

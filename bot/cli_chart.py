@@ -9,8 +9,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from bot.cli_support import CommandFailed, Subcommands, policy_for, sessions_for
 from bot.settings import Settings
 from workflows.charts import render_trend_chart
@@ -54,20 +52,17 @@ def _chart(settings: Settings, args: argparse.Namespace) -> int:
         scope = scope_for(policy, domain=args.domain, market=args.market, source=args.source)
     except InvalidInput as error:
         raise CommandFailed(str(error)) from error
-    try:
-        with sessions_for(settings)() as session:
-            trend = weekly_trend(
-                session,
-                policy,
-                weeks,
-                args.by,
-                SystemClock().now(),
-                domain=scope.domain,
-                market=scope.market,
-                source=scope.source,
-            )
-    except SQLAlchemyError as error:
-        raise CommandFailed(f"could not read the database at DATABASE_URL: {error}") from error
+    with sessions_for(settings)() as session:
+        trend = weekly_trend(
+            session,
+            policy,
+            weeks,
+            args.by,
+            SystemClock().now(),
+            domain=scope.domain,
+            market=scope.market,
+            source=scope.source,
+        )
     title = trend_title(trend)
     out: Path = args.out
     try:

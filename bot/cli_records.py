@@ -16,12 +16,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from bot.cli_support import CommandFailed, Subcommands, incident_number, policy_for, sessions_for
 from bot.settings import Settings
 from workflows import audit
-from workflows.errors import IncidentNotFound
 from workflows.exports import FORMATS, KINDS, BadMoment, ExportQuery, export, parse_moment
 
 AUDIT_FORMATS = ("text", "jsonl")
@@ -93,12 +90,9 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
         with sessions() as session:
             return export(session, query, owner_role, stream, format=args.format, excel=args.excel)
 
-    try:
-        if args.out is None:
-            return _to_stdout(write)
-        count = _to_file(args.out, write)
-    except SQLAlchemyError as error:
-        raise CommandFailed(f"could not read the database at DATABASE_URL: {error}") from error
+    if args.out is None:
+        return _to_stdout(write)
+    count = _to_file(args.out, write)
     print(f"firebreak: wrote {count} {args.kind} rows to {args.out}", file=sys.stderr)
     return 0
 
@@ -131,19 +125,13 @@ def _to_file(path: Path, write: Callable[[TextIO], int]) -> int:
 
 
 def _audit(settings: Settings, args: argparse.Namespace) -> int:
-    """Print the trail oldest first; exit 1 for an unknown incident."""
+    """Print the trail oldest first (an unknown incident exits 1, see ``bot.cli.main``)."""
     number = incident_number(args.incident)
-    try:
-        with sessions_for(settings)() as session:
-            for entry in audit.trail(session, number):
-                if args.format == "jsonl":
-                    line = json.dumps(audit.record(entry), ensure_ascii=False)
-                else:
-                    line = audit.line(entry)
-                sys.stdout.write(line + "\n")
-    except IncidentNotFound as error:
-        print(f"firebreak: {error}", file=sys.stderr)
-        return 1
-    except SQLAlchemyError as error:
-        raise CommandFailed(f"could not read the database at DATABASE_URL: {error}") from error
+    with sessions_for(settings)() as session:
+        for entry in audit.trail(session, number):
+            if args.format == "jsonl":
+                line = json.dumps(audit.record(entry), ensure_ascii=False)
+            else:
+                line = audit.line(entry)
+            sys.stdout.write(line + "\n")
     return 0

@@ -10,8 +10,6 @@ import argparse
 import sys
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from bot.cli_support import CommandFailed, Subcommands, policy_for, sessions_for
 from bot.settings import Settings
 from workflows.durations import format_span
@@ -53,11 +51,8 @@ def _stats(settings: Settings, args: argparse.Namespace) -> int:
         scope = scope_for(policy, domain=args.domain, market=args.market, source=args.source)
     except BadScope as error:
         raise CommandFailed(str(error).replace("`", "'")) from error
-    try:
-        with sessions_for(settings)() as session:
-            kpis = compute_kpis(session, policy, period, scope, now)
-    except SQLAlchemyError as error:
-        raise CommandFailed(f"could not read the database at DATABASE_URL: {error}") from error
+    with sessions_for(settings)() as session:
+        kpis = compute_kpis(session, policy, period, scope, now)
     if args.format == "json":
         sys.stdout.write(kpis.model_dump_json(indent=2) + "\n")
     else:

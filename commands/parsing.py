@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from commands.slack_text import readable
 from workflows.incidents import MAX_TITLE
-from workflows.policy import Policy
+from workflows.insights_policy import Source
+from workflows.policy import Domain, Policy, Severity
 
 
 class UsageError(ValueError):
@@ -165,29 +166,30 @@ def _source(value: str | None, policy: Policy) -> str | None:
     if value is None:
         return None
     found = policy.intake.find_source(value)
-    if found is None:
-        choices = ", ".join(f"`{s.key}`" for s in policy.intake.sources)
-        raise UsageError(f"Unknown source `{truncate_word(value)}`. Choose one of {choices}.")
-    return found.key
+    return _chosen("source", value, found, [f"`{s.key}`" for s in policy.intake.sources])
 
 
 def _severity(value: str | None, policy: Policy) -> str:
     if value is None:
         return policy.default_severity
     found = policy.find_severity(value)
-    if found is None:
-        choices = ", ".join(s.label for s in policy.severities)
-        raise UsageError(f"Unknown severity `{truncate_word(value)}`. Choose one of {choices}.")
-    return found.key
+    return _chosen("severity", value, found, [s.label for s in policy.severities])
 
 
 def _domain(value: str | None, policy: Policy) -> str:
     if value is None:
         return policy.default_domain
     found = policy.find_domain(value)
+    return _chosen("domain", value, found, [f"`{d.key}`" for d in policy.domains])
+
+
+def _chosen(
+    what: str, typed: str, found: Severity | Domain | Source | None, choices: list[str]
+) -> str:
+    """The key of what the policy found for ``typed``, or a usage error listing the choices."""
     if found is None:
-        choices = ", ".join(f"`{d.key}`" for d in policy.domains)
-        raise UsageError(f"Unknown domain `{truncate_word(value)}`. Choose one of {choices}.")
+        listed = ", ".join(choices)
+        raise UsageError(f"Unknown {what} `{truncate_word(typed)}`. Choose one of {listed}.")
     return found.key
 
 
