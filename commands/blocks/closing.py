@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
 from commands import ids
-from commands.blocks.elements import input_block, option, plain_text
+from commands.blocks.elements import input_block, modal, option, plain_text
 from commands.text import channel_link, escape, mention, slack_date, truncate
 from workflows import closing
 from workflows.policy import Policy
@@ -30,14 +29,12 @@ def resolve_modal(incident: IncidentSnapshot, policy: Policy, *, summary: str = 
     if summary:
         summary_input["initial_value"] = summary[: closing.MAX_SUMMARY]
     metadata = {"incident_id": incident.id, "channel": incident.channel_id}
-    return {
-        "type": "modal",
-        "callback_id": ids.RESOLVE_MODAL,
-        "private_metadata": json.dumps(metadata),
-        "title": plain_text(f"Resolve {incident.reference}", 24),
-        "submit": plain_text("Resolve", 24),
-        "close": plain_text("Cancel", 24),
-        "blocks": [
+    return modal(
+        ids.RESOLVE_MODAL,
+        f"Resolve {incident.reference}",
+        "Resolve",
+        metadata=metadata,
+        blocks=[
             {
                 "type": "section",
                 "text": {
@@ -87,7 +84,7 @@ def resolve_modal(incident: IncidentSnapshot, policy: Policy, *, summary: str = 
                 "/incident followup.",
             ),
         ],
-    }
+    )
 
 
 def resolution_line(incident: IncidentSnapshot, entry: TimelineEntry) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from commands.text import truncate
@@ -49,3 +50,26 @@ def input_block(
     if hint:
         block["hint"] = plain_text(hint, 2000)
     return block
+
+
+# Modal title, submit and close texts hold at most 24 characters.
+MODAL_TEXT_LIMIT = 24
+
+
+def modal(
+    callback_id: str,
+    title: str,
+    submit: str,
+    blocks: list[dict[str, Any]],
+    metadata: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A modal view with a Cancel button; ``metadata`` rides along as private_metadata."""
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "private_metadata": json.dumps(metadata or {}),
+        "title": plain_text(title, MODAL_TEXT_LIMIT),
+        "submit": plain_text(submit, MODAL_TEXT_LIMIT),
+        "close": plain_text("Cancel", MODAL_TEXT_LIMIT),
+        "blocks": blocks,
+    }

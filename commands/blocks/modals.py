@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from commands import ids
 from commands.blocks.card import severity_option
-from commands.blocks.elements import input_block, option, plain_text
+from commands.blocks.elements import input_block, modal, option, plain_text
 from workflows.incidents import MAX_DESCRIPTION, MAX_EXTERNAL_REF, MAX_NOTE, MAX_TITLE
 from workflows.policy import Policy
 
@@ -24,14 +23,12 @@ def declare_modal(policy: Policy, *, title: str = "", origin: dict[str, str] | N
     }
     if title:
         title_input["initial_value"] = title[:MAX_TITLE]
-    return {
-        "type": "modal",
-        "callback_id": ids.DECLARE_MODAL,
-        "private_metadata": json.dumps(origin or {}),
-        "title": plain_text("Declare an incident", 24),
-        "submit": plain_text("Declare", 24),
-        "close": plain_text("Cancel", 24),
-        "blocks": [
+    return modal(
+        ids.DECLARE_MODAL,
+        "Declare an incident",
+        "Declare",
+        metadata=origin,
+        blocks=[
             input_block(ids.TITLE_FIELD, "Title", title_input),
             input_block(
                 ids.DESCRIPTION_FIELD,
@@ -85,7 +82,7 @@ def declare_modal(policy: Policy, *, title: str = "", origin: dict[str, str] | N
             ),
             *_intake_inputs(policy),
         ],
-    }
+    )
 
 
 def _intake_inputs(policy: Policy) -> list[dict[str, Any]]:
@@ -134,14 +131,12 @@ def _intake_inputs(policy: Policy) -> list[dict[str, Any]]:
 
 
 def note_modal(incident_id: int, reference: str) -> View:
-    return {
-        "type": "modal",
-        "callback_id": ids.NOTE_MODAL,
-        "private_metadata": json.dumps({"incident_id": incident_id}),
-        "title": plain_text(f"Note on {reference}", 24),
-        "submit": plain_text("Add note", 24),
-        "close": plain_text("Cancel", 24),
-        "blocks": [
+    return modal(
+        ids.NOTE_MODAL,
+        f"Note on {reference}",
+        "Add note",
+        metadata={"incident_id": incident_id},
+        blocks=[
             input_block(
                 ids.NOTE_FIELD,
                 "Note",
@@ -153,4 +148,4 @@ def note_modal(incident_id: int, reference: str) -> View:
                 },
             )
         ],
-    }
+    )

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
-from commands.blocks.elements import option, plain_text, section_block
+from commands.blocks.elements import modal, option, plain_text, section_block
 from commands.text import escape, mention, slack_date, truncate
 from workflows.policy import Policy
 from workflows.roles import Holding, RoleChange, RoleHistory
@@ -62,14 +61,12 @@ def assign_role_modal(
 ) -> dict[str, Any]:
     """Pick a person and one of the policy's roles; submitting assigns it."""
     holders = ", ".join(f"{escape(label)}: {mention(user)}" for label, user in incident.roles)
-    return {
-        "type": "modal",
-        "callback_id": ROLE_MODAL,
-        "private_metadata": json.dumps({"incident_id": incident.id, "channel": channel}),
-        "title": plain_text("Assign a role", 24),
-        "submit": plain_text("Assign", 24),
-        "close": plain_text("Cancel", 24),
-        "blocks": [
+    return modal(
+        ROLE_MODAL,
+        "Assign a role",
+        "Assign",
+        metadata={"incident_id": incident.id, "channel": channel},
+        blocks=[
             {
                 "type": "section",
                 "text": {
@@ -103,7 +100,7 @@ def assign_role_modal(
                 },
             },
         ],
-    }
+    )
 
 
 def _title(reference: str) -> str:
