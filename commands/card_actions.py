@@ -1,14 +1,16 @@
 """The card's controls: severity and owner selects, Acknowledge, status buttons, "Add note".
 
 Each control writes its change before ``ack()`` (so a refusal is answered at once) and
-publishes it to Slack after, under ``reported_after_ack``.
+publishes it to Slack after, under ``reported_after_ack``. The four that change the
+incident differ only in what they read from the click and which workflow they call, so
+one listener factory serves them all.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
@@ -21,97 +23,76 @@ from commands.errors import reported_after_ack
 from commands.payload import acting_user
 from commands.services import Services
 from workflows import incidents
+from workflows.authorisation import GroupMembers
+from workflows.clock import Clock
+from workflows.policy import Policy
 from workflows.publishing import publish_change
 from workflows.snapshots import StateChange
 
-# (session, incident id, acting user) -> the change made, or None when nothing changed
-Change = Callable[[Session, int, str], StateChange | None]
+# What a control carries: a select's choice, a button's value; None when there is nothing
+# to change (Slack sends a null option when a select is cleared).
+Chosen = Callable[[dict[str, Any]], str | None]
+# (session, incident id, the value chosen, acting user) -> the change made, or None
+Change = Callable[[Session, int, str, str], StateChange | None]
+Listener = Callable[[Ack, dict[str, Any], dict[str, Any], Respond, WebClient], None]
+
+
+class SetField(Protocol):
+    """``incidents.change_severity``, ``assign_owner`` and ``change_status`` alike."""
+
+    def __call__(
+        self,
+        session: Session,
+        incident_id: int,
+        value: str,
+        actor: str,
+        policy: Policy,
+        clock: Clock,
+        /,
+        *,
+        member_of: GroupMembers,
+    ) -> StateChange | None: ...
 
 
 def register(app: App, services: Services) -> None:
+    policy, clock = services.policy, services.clock
     members_of = services.directory.members_of  # admins may be listed by user group
 
-    def apply(
-        ack: Ack,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        respond: Respond,
-        client: WebClient,
-        change: Change,
-    ) -> None:
-        incident_id = ids.incident_of(action)
-        with services.sessions.begin() as session:
-            made = change(session, incident_id, acting_user(body))
-        ack()
-        with reported_after_ack(client, body):
-            _show(services, incident_id, made, body, respond)
+    def control(chosen: Chosen, change: Change) -> Listener:
+        """The listener for one control: save before ``ack()``, publish after."""
 
-    @app.action(ids.SEVERITY_SELECT)
-    def on_severity(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
-    ) -> None:
-        value = (action.get("selected_option") or {}).get("value")
-        if not value:
-            ack()  # Slack sends a null option when a select is cleared; nothing to change.
-            return
-        apply(
-            ack,
-            body,
-            action,
-            respond,
-            client,
-            lambda s, i, u: incidents.change_severity(
-                s, i, value, u, services.policy, services.clock, member_of=members_of
-            ),
-        )
-
-    @app.action(ids.OWNER_SELECT)
-    def on_owner(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
-    ) -> None:
-        owner = action.get("selected_user")
-        if not owner:
+        def listener(
+            ack: Ack,
+            body: dict[str, Any],
+            action: dict[str, Any],
+            respond: Respond,
+            client: WebClient,
+        ) -> None:
+            value = chosen(action)
+            if value is None:
+                ack()  # A cleared select: nothing to change.
+                return
+            incident_id = ids.incident_of(action)
+            with services.sessions.begin() as session:
+                made = change(session, incident_id, value, acting_user(body))
             ack()
-            return
-        apply(
-            ack,
-            body,
-            action,
-            respond,
-            client,
-            lambda s, i, u: incidents.assign_owner(
-                s, i, owner, u, services.policy, services.clock, member_of=members_of
-            ),
-        )
+            with reported_after_ack(client, body):
+                _show(services, incident_id, made, body, respond)
 
-    @app.action(re.compile(rf"^{ids.STATUS_BUTTON}\."))
-    def on_status(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
-    ) -> None:
-        status = str(action.get("value", ""))
-        apply(
-            ack,
-            body,
-            action,
-            respond,
-            client,
-            lambda s, i, u: incidents.change_status(
-                s, i, status, u, services.policy, services.clock, member_of=members_of
-            ),
-        )
+        return listener
 
-    @app.action(ids.ACKNOWLEDGE_BUTTON)
-    def on_acknowledge(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
-    ) -> None:
-        apply(
-            ack,
-            body,
-            action,
-            respond,
-            client,
-            lambda s, i, u: incidents.acknowledge(s, i, u, services.policy, services.clock),
-        )
+    def setting(set_field: SetField) -> Change:
+        """Bind the policy, clock and group look-up every field change is authorised with."""
+        return lambda s, i, value, u: set_field(s, i, value, u, policy, clock, member_of=members_of)
+
+    app.action(ids.SEVERITY_SELECT)(control(_selected_option, setting(incidents.change_severity)))
+    app.action(ids.OWNER_SELECT)(control(_selected_user, setting(incidents.assign_owner)))
+    app.action(re.compile(rf"^{ids.STATUS_BUTTON}\."))(
+        control(_button_value, setting(incidents.change_status))
+    )
+    app.action(ids.ACKNOWLEDGE_BUTTON)(
+        control(_button_value, lambda s, i, _, u: incidents.acknowledge(s, i, u, policy, clock))
+    )
 
     @app.action(ids.ADD_NOTE_BUTTON)
     def on_add_note(
@@ -123,6 +104,18 @@ def register(app: App, services: Services) -> None:
             client.views_open(
                 trigger_id=body["trigger_id"], view=note_modal(incident_id, f"INC-{incident_id}")
             )
+
+
+def _selected_option(action: dict[str, Any]) -> str | None:
+    return (action.get("selected_option") or {}).get("value") or None
+
+
+def _selected_user(action: dict[str, Any]) -> str | None:
+    return action.get("selected_user") or None
+
+
+def _button_value(action: dict[str, Any]) -> str:
+    return str(action.get("value", ""))
 
 
 def _show(

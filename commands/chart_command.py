@@ -16,14 +16,14 @@ from typing import TypeVar
 from slack_bolt import App
 
 from commands.blocks.messages import section
-from commands.errors import reported_after_ack
+from commands.errors import NotShared, reported_after_ack
 from commands.parsing import UsageError, truncate_word
 from commands.services import Services
 from commands.text import escape, mention
 from commands.verbs import Invocation, Verbs
 from storage.database import read_only
 from workflows.charts import render_trend_chart
-from workflows.errors import IncidentError, InvalidInput
+from workflows.errors import InvalidInput
 from workflows.gateway import SlackFailure
 from workflows.insights_policy import MARKET_CODE
 from workflows.policy import Policy
@@ -65,21 +65,6 @@ class ChartRequest:
     scope: Scope
 
 
-class ChartNotShared(IncidentError):
-    """Slack refused the upload; the message says why, and what to do about it."""
-
-    def __init__(self, error: str) -> None:
-        if error in ("not_in_channel", "channel_not_found"):
-            message = (
-                "I can't post the chart in this channel because I'm not a member. "
-                "Invite me with `/invite @Firebreak`, or ask for the chart in a channel I'm in."
-            )
-        else:
-            message = f"Slack did not take the chart ({error}). Please try again."
-        super().__init__(message)
-        self.error = error
-
-
 def register(app: App, services: Services, verbs: Verbs) -> None:
     """Register ``/incident chart``."""
     verbs["chart"] = draw_chart
@@ -118,7 +103,7 @@ def post_chart(services: Services, channel: str, requester: str, request: ChartR
             channel, chart_filename(trend), png, title, _comment(trend, title, requester)
         )
     except SlackFailure as failure:
-        raise ChartNotShared(failure.error) from failure
+        raise NotShared(failure, "the chart", "ask for the chart in a channel I'm in") from failure
 
 
 def chart_filename(trend: WeeklyTrend) -> str:

@@ -63,7 +63,7 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
                 root_cause=text_value(values, closing.ROOT_CAUSE_FIELD) or "",
                 impact=text_value(values, closing.IMPACT_FIELD),
                 followups=(text_value(values, closing.FOLLOWUPS_FIELD) or "").splitlines(),
-                actor=body["user"]["id"],
+                actor=acting_user(body),
                 policy=services.policy,
                 clock=services.clock,
                 member_of=services.directory.members_of,

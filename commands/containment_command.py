@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,7 +21,7 @@ from slack_sdk import WebClient
 from commands import ids
 from commands.blocks.containment import actions_text, followups_text, kinds_text
 from commands.blocks.messages import section
-from commands.blocks.reminders import answered_reminder
+from commands.clicks import answer_in_place
 from commands.errors import reported_after_ack
 from commands.parsing import UsageError, truncate_word
 from commands.payload import acting_user, button_number
@@ -243,15 +244,18 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
         with services.sessions.begin() as session:
             change = containment.mark_contained(session, incident_id, user, policy, clock)
             current = incidents.load(session, incident_id, policy)
-        ack()
-        with reported_after_ack(client, body):
-            if change is None:
-                outcome = f"{current.reference} is already *{current.status_label}*."
-            else:
-                outcome = f":shield: <@{user}> marked {current.reference} *{current.status_label}*."
-            respond(**answered_reminder(body.get("message", {}), outcome))
-            if change is not None:
-                publish_change(gateway, current, change)
+        if change is None:
+            outcome = f"{current.reference} is already *{current.status_label}*."
+        else:
+            outcome = f":shield: <@{user}> marked {current.reference} *{current.status_label}*."
+        answer_in_place(
+            ack,
+            client,
+            body,
+            respond,
+            outcome,
+            None if change is None else partial(publish_change, gateway, current, change),
+        )
 
     @app.action(ids.FOLLOWUP_DONE_BUTTON)
     def on_done(
@@ -261,10 +265,8 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
         followup_id = button_number(action.get("value"), "a follow-up")
         with services.sessions.begin() as session:
             followups.complete_followup(session, followup_id, user, clock)
-        ack()
-        with reported_after_ack(client, body):
-            outcome = f":white_check_mark: Done, marked by <@{user}>."
-            respond(**answered_reminder(body.get("message", {}), outcome))
+        outcome = f":white_check_mark: Done, marked by <@{user}>."
+        answer_in_place(ack, client, body, respond, outcome)
 
     @app.action(ids.FOLLOWUP_SNOOZE_BUTTON)
     def on_snooze(
@@ -274,10 +276,8 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
         followup_id = button_number(action.get("value"), "a follow-up")
         with services.sessions.begin() as session:
             _, until = followups.snooze_followup(session, followup_id, user, clock)
-        ack()
-        with reported_after_ack(client, body):
-            outcome = f":zzz: Snoozed by <@{user}>; reminding again {slack_date(until)}."
-            respond(**answered_reminder(body.get("message", {}), outcome))
+        outcome = f":zzz: Snoozed by <@{user}>; reminding again {slack_date(until)}."
+        answer_in_place(ack, client, body, respond, outcome)
 
 
 def reminder_handlers(services: Services) -> dict[str, ReminderHandler]:

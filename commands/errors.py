@@ -3,6 +3,10 @@
 Before the request is acknowledged the answer goes in the HTTP response (an
 ephemeral message, or field errors in a modal); afterwards it is sent privately.
 Unexpected errors are logged with a short reference the user can quote.
+
+A bare ``SlackFailure`` means a saved change that Slack did not show; ``NotShared`` means
+something asked for only to be posted (a chart, an export) that Slack refused, so nothing
+was saved and the user is told what to do instead.
 """
 
 from __future__ import annotations
@@ -30,6 +34,22 @@ from workflows.gateway import SlackFailure
 log = logging.getLogger(__name__)
 
 MAX_FIELD_ERROR = 150
+NOT_A_MEMBER = frozenset({"not_in_channel", "channel_not_found"})
+"""Slack's answers when the bot may not post where the command was typed."""
+
+
+class NotShared(IncidentError):
+    """Slack refused ``thing``, asked for in this channel; ``elsewhere`` says where it works."""
+
+    def __init__(self, failure: SlackFailure, thing: str, elsewhere: str) -> None:
+        if failure.error in NOT_A_MEMBER:
+            message = (
+                f"I can't post {thing} in this channel because I'm not a member. "
+                f"Invite me with `/invite @Firebreak`, or {elsewhere}."
+            )
+        else:
+            message = f"Slack did not take {thing} ({failure.error}). Please try again."
+        super().__init__(message)
 
 
 def describe(error: Exception) -> str:

@@ -23,10 +23,9 @@ from commands.blocks.exports import (
     nothing_to_export,
     preparing,
     too_large,
-    upload_refused,
 )
 from commands.blocks.messages import section
-from commands.errors import reported_after_ack
+from commands.errors import NotShared, reported_after_ack
 from commands.parsing import UsageError, truncate_word
 from commands.replies import tell_privately
 from commands.services import Services
@@ -101,7 +100,10 @@ def share_export(services: Services, call: Invocation) -> None:
 
 
 def _share(services: Services, call: Invocation, request: ExportRequest) -> str | None:
-    """Export and upload; returns what to tell the requester privately, if anything."""
+    """Export and upload; returns what to tell the requester privately, if anything.
+
+    Slack refusing the file raises ``NotShared``, answered like any failure after ``ack()``.
+    """
     query = exports.ExportQuery(kind=request.kind, since=request.since)
     owner_role = services.policy.owner_role.key
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY_BYTES) as spool:
@@ -124,5 +126,7 @@ def _share(services: Services, call: Invocation, request: ExportRequest) -> str 
             export_comment(request.kind, rows, request.since, call.user),
         )
     except SlackFailure as failure:
-        return upload_refused(failure.error)
+        raise NotShared(
+            failure, "the export file", "run the export in an incident channel"
+        ) from failure
     return None

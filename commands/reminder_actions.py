@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from commands import ids
-from commands.blocks.reminders import answered_reminder
-from commands.errors import reported_after_ack
+from commands.clicks import answer_in_place
 from commands.payload import acting_user, button_number
 from commands.services import Services
 from commands.text import slack_date
@@ -36,12 +36,14 @@ def register(app: App, services: Services) -> None:
                 session, incident_id, user, services.policy, services.clock
             )
             current = incidents.load(session, incident_id, services.policy)
-        ack()
-        with reported_after_ack(client, body):
-            outcome = f":white_check_mark: Acknowledged by <@{user}>."
-            respond(**answered_reminder(body.get("message", {}), outcome))
-            if change is not None:
-                publish_change(services.gateway, current, change)
+        answer_in_place(
+            ack,
+            client,
+            body,
+            respond,
+            f":white_check_mark: Acknowledged by <@{user}>.",
+            None if change is None else partial(publish_change, services.gateway, current, change),
+        )
 
     @app.action(re.compile(rf"^{ids.REMINDER_SNOOZE}\."))
     def on_snooze(
@@ -59,10 +61,8 @@ def register(app: App, services: Services) -> None:
                 services.policy,
                 services.clock,
             )
-        ack()
-        with reported_after_ack(client, body):
-            outcome = f":zzz: Snoozed by <@{user}> until {slack_date(until, '{time}')}."
-            respond(**answered_reminder(body.get("message", {}), outcome))
+        outcome = f":zzz: Snoozed by <@{user}> until {slack_date(until, '{time}')}."
+        answer_in_place(ack, client, body, respond, outcome)
 
     @app.action(ids.HANDOFF_ACKNOWLEDGE)
     def on_pager(
@@ -78,10 +78,8 @@ def register(app: App, services: Services) -> None:
                 services.clock,
             )
             rotation = handoff.rotation
-        ack()
-        with reported_after_ack(client, body):
-            outcome = f":white_check_mark: <@{user}> has the pager for *{rotation}*."
-            respond(**answered_reminder(body.get("message", {}), outcome))
+        outcome = f":white_check_mark: <@{user}> has the pager for *{rotation}*."
+        answer_in_place(ack, client, body, respond, outcome)
 
 
 def _snooze_length(text: str, offered: tuple[timedelta, ...]) -> timedelta:

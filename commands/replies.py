@@ -33,28 +33,46 @@ def where_to_reply(body: dict[str, Any]) -> tuple[str | None, str | None, str | 
     return response_url, channel, user
 
 
-def tell_privately(client: WebClient, body: dict[str, Any], text: str) -> None:
-    """Send an ephemeral message by the best route left: response_url, ephemeral, then DM."""
+def tell_privately(
+    client: WebClient,
+    body: dict[str, Any],
+    text: str,
+    blocks: list[dict[str, Any]] | None = None,
+) -> None:
+    """Send an ephemeral message by the best route left: response_url, ephemeral, then DM.
+
+    ``blocks`` default to ``text`` in one section. Each route that fails (a response_url
+    expires after half an hour) falls through to the next.
+    """
     response_url, channel, user = where_to_reply(body)
+    shown = section(text) if blocks is None else blocks
+    if response_url and _responded(client, response_url, text, shown):
+        return
     try:
-        if response_url:
-            response = WebhookClient(response_url, retry_handlers=client.retry_handlers).send(
-                text=text, blocks=section(text), response_type="ephemeral", replace_original=False
-            )
-            if response.status_code == 200:
-                return
         if user and channel:
             try:
-                client.chat_postEphemeral(
-                    channel=channel, user=user, text=text, blocks=section(text)
-                )
+                client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=shown)
                 return
             except SlackClientError:
                 pass  # e.g. the bot is not in that channel; a DM still reaches them.
         if user:
-            client.chat_postMessage(channel=user, text=text, blocks=section(text))
+            client.chat_postMessage(channel=user, text=text, blocks=shown)
     except (SlackClientError, OSError) as error:
         log.warning("could not reach user %s privately: %s", user, error)
+
+
+def _responded(
+    client: WebClient, response_url: str, text: str, blocks: list[dict[str, Any]]
+) -> bool:
+    webhook = WebhookClient(response_url, retry_handlers=client.retry_handlers)
+    try:
+        response = webhook.send(
+            text=text, blocks=blocks, response_type="ephemeral", replace_original=False
+        )
+    except (SlackClientError, OSError) as error:
+        log.warning("response_url failed, trying the next route: %s", error)
+        return False
+    return response.status_code == 200
 
 
 def provisioning_problem(outcome: ProvisionOutcome | None) -> str | None:

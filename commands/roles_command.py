@@ -31,7 +31,7 @@ from commands.blocks.roles import (
 )
 from commands.errors import reported_after_ack
 from commands.parsing import UsageError, truncate_word
-from commands.payload import metadata
+from commands.payload import acting_user, metadata, state_values, text_value
 from commands.services import Services
 from commands.slack_text import unescape, user_id
 from commands.verbs import Invocation, Verbs
@@ -138,9 +138,7 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
         ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
     ) -> None:
         incident_id, wanted = parse_modal(view, services.policy)
-        assign_and_publish(
-            incident_id, wanted, str(body["user"]["id"]), ack, client, body, in_modal=True
-        )
+        assign_and_publish(incident_id, wanted, acting_user(body), ack, client, body, in_modal=True)
 
 
 def parse_assignment(text: str, policy: Policy) -> Assignment:
@@ -167,19 +165,18 @@ def parse_assignment(text: str, policy: Policy) -> Assignment:
 
 def parse_modal(view: dict[str, Any], policy: Policy) -> tuple[int, Assignment]:
     """(incident id, assignment) from a submitted Assign role modal."""
-    values = view.get("state", {}).get("values", {})
-    user = (values.get(ROLE_USER_FIELD, {}).get(ROLE_USER_FIELD) or {}).get("selected_user")
-    option = (values.get(ROLE_FIELD, {}).get(ROLE_FIELD) or {}).get("selected_option") or {}
+    values = state_values(view)
+    user = text_value(values, ROLE_USER_FIELD)
     if not user:
         raise InvalidInput("Choose the person who takes the role.", field=ROLE_USER_FIELD)
-    role = roles.find_role(policy, str(option.get("value") or ""))
+    role = roles.find_role(policy, text_value(values, ROLE_FIELD) or "")
     if role is None:
         raise InvalidInput("Choose one of the roles listed.", field=ROLE_FIELD)
     try:
         incident_id = int(metadata(view).get("incident_id", 0))
     except (TypeError, ValueError):
         incident_id = 0
-    return incident_id, Assignment(user=str(user), role=role.key)
+    return incident_id, Assignment(user=user, role=role.key)
 
 
 def _publish(

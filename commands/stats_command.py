@@ -9,11 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from slack_bolt import App
-from slack_sdk import WebClient
-from slack_sdk.webhook import WebhookClient
 
 from commands.blocks.messages import section
 from commands.blocks.stats import stats_blocks, stats_text, working_text
@@ -59,7 +56,7 @@ def show_stats(invocation: Invocation) -> None:
     with reported_after_ack(invocation.client, invocation.body):
         with read_only(services.sessions)() as session:
             kpis = compute_kpis(session, services.policy, period, scope, now)
-        answer(invocation.client, invocation.body, stats_text(kpis), stats_blocks(kpis))
+        tell_privately(invocation.client, invocation.body, stats_text(kpis), stats_blocks(kpis))
 
 
 def parse_stats(
@@ -90,23 +87,6 @@ def parse_stats(
         period or Period.parse(DEFAULT_PERIOD, now),
         Scope(domain=found.get("domain"), source=found.get("source"), market=found.get("market")),
     )
-
-
-def answer(
-    client: WebClient, body: dict[str, Any], text: str, blocks: list[dict[str, Any]]
-) -> None:
-    """The result, privately, through the response_url; failing that, the text by any route."""
-    response_url = body.get("response_url")
-    if response_url:
-        try:
-            response = WebhookClient(response_url, retry_handlers=client.retry_handlers).send(
-                text=text, blocks=blocks, response_type="ephemeral", replace_original=False
-            )
-        except OSError:
-            response = None
-        if response is not None and response.status_code == 200:
-            return
-    tell_privately(client, body, text)
 
 
 def _market(word: str, policy: Policy, seen: Callable[[str], bool]) -> str:

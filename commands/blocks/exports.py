@@ -62,12 +62,3 @@ def too_large(kind: Kind, limit_bytes: int) -> str:
         "to share in Slack. Narrow it with a later `since`, or ask a Firebreak admin to run "
         f"`firebreak export {kind} --out {kind}.csv` on the server."
     )
-
-
-def upload_refused(error: str) -> str:
-    if error == "not_in_channel":
-        return (
-            ":warning: I can't share files in this channel because I'm not a member. "
-            "Invite me with `/invite @Firebreak`, or run the export in an incident channel."
-        )
-    return f":warning: Slack did not take the export file ({error}). Please try again."

@@ -7,8 +7,10 @@ from typing import Any
 from commands import ids
 from commands.blocks.card import severity_option
 from commands.blocks.elements import input_block, modal, option, plain_text
+from workflows.durations import format_duration
 from workflows.incidents import MAX_DESCRIPTION, MAX_EXTERNAL_REF, MAX_NOTE, MAX_TITLE
 from workflows.policy import Policy
+from workflows.snapshots import IncidentSnapshot
 
 View = dict[str, Any]
 
@@ -149,3 +151,51 @@ def note_modal(incident_id: int, reference: str) -> View:
             )
         ],
     )
+
+
+NEXT_UPDATE_CHOICES = ("15m", "30m", "1h", "2h", "4h", "1d")
+
+
+def update_modal(incident: IncidentSnapshot, policy: Policy) -> dict[str, Any]:
+    """The form; resolving has its own form, so resolved and closed are not offered here."""
+    statuses = [s for s in policy.statuses if s.stamps not in ("resolved", "closed")]
+    status_select: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": "status",
+        "options": [option(s.key, s.label) for s in statuses],
+    }
+    if incident.status in {s.key for s in statuses}:
+        status_select["initial_option"] = option(incident.status, incident.status_label)
+    rules = policy.escalation.for_severity(incident.severity)
+    cadence = format_duration(rules.update_every) if rules and rules.update_every else "1h"
+    initial = cadence if cadence in NEXT_UPDATE_CHOICES else "1h"
+    return modal(
+        ids.UPDATE_MODAL,
+        f"Update {incident.reference}",
+        "Post update",
+        metadata={"incident_id": incident.id},
+        blocks=[
+            input_block("status", "Status", status_select),
+            input_block("happened", "What happened", _update_text("happened")),
+            input_block("doing", "What we're doing", _update_text("doing"), optional=True),
+            input_block(
+                "next_update",
+                "Next update in",
+                {
+                    "type": "static_select",
+                    "action_id": "next_update",
+                    "options": [option(c, c) for c in NEXT_UPDATE_CHOICES],
+                    "initial_option": option(initial, initial),
+                },
+            ),
+        ],
+    )
+
+
+def _update_text(action_id: str) -> dict[str, Any]:
+    return {
+        "type": "plain_text_input",
+        "action_id": action_id,
+        "multiline": True,
+        "max_length": 1400,
+    }
