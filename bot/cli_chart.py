@@ -69,5 +69,6 @@ def _chart(settings: Settings, args: argparse.Namespace) -> int:
         out.write_bytes(render_trend_chart(trend, title))
     except OSError as error:
         raise CommandFailed(f"could not write {out}: {error.strerror}") from error
-    print(f"wrote {out}: {title} ({trend.total:,} incidents)")
+    noun = "incident" if trend.total == 1 else "incidents"
+    print(f"wrote {out}: {title} ({trend.total:,} {noun})")
     return 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from tests.slack_standin import SlackStandIn
 from tests.support import databases
+from tests.support.cli import Run, runner
 from tests.support.harness import Harness, running_firebreak
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -49,6 +50,24 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
 def harness(database_url: str) -> Iterator[Harness]:
     with running_firebreak(database_url) as running:
         yield running
+
+
+@pytest.fixture
+def cli_on(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[[str], Run]:
+    """``cli_on(url)("export", …)``: ``firebreak`` against the database at ``url``."""
+
+    def bind(url: str) -> Run:
+        return runner(url, monkeypatch, capsys)
+
+    return bind
+
+
+@pytest.fixture
+def run_cli(database_url: str, cli_on: Callable[[str], Run]) -> Run:
+    """``run_cli("audit", "INC-1")`` → (exit code, stdout, stderr), on this test's database."""
+    return cli_on(database_url)
 
 
 @pytest.fixture

@@ -29,12 +29,12 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from bot import cli
 from bot.scheduler import on_scheduler
 from storage import schema
 from storage.database import create_database_engine, create_session_factory
 from storage.models import TimelineEvent
 from storage.surfaces import on_surface
+from tests.support.cli import Run
 from tests.support.harness import ALICE, BOB, Harness
 from tests.support.history import MONDAY, add_event, add_incident
 from workflows import audit
@@ -74,29 +74,11 @@ def _flow(harness: Harness) -> None:
     harness.settle()
 
 
-@pytest.fixture
-def run_cli(
-    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Callable[..., tuple[int, str, str]]:
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.delenv("FIREBREAK_CONFIG", raising=False)
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = cli.main(list(argv))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
-
-
 def _fields(line: str) -> list[str]:
     return line.split("  ")
 
 
-def test_the_audit_shows_who_changed_what_from_what_to_what(
-    harness: Harness, run_cli: Callable[..., tuple[int, str, str]]
-) -> None:
+def test_the_audit_shows_who_changed_what_from_what_to_what(harness: Harness, run_cli: Run) -> None:
     _flow(harness)
 
     code, out, err = run_cli("audit", "INC-1")
@@ -110,7 +92,7 @@ def test_the_audit_shows_who_changed_what_from_what_to_what(
 
 
 def test_the_audit_shows_the_surface_each_change_came_through(
-    harness: Harness, run_cli: Callable[..., tuple[int, str, str]]
+    harness: Harness, run_cli: Run
 ) -> None:
     _flow(harness)
 
@@ -120,7 +102,7 @@ def test_the_audit_shows_the_surface_each_change_came_through(
 
 
 def test_the_audit_as_jsonl_carries_before_and_after_in_data(
-    harness: Harness, run_cli: Callable[..., tuple[int, str, str]]
+    harness: Harness, run_cli: Run
 ) -> None:
     _flow(harness)
 
@@ -129,22 +111,29 @@ def test_the_audit_as_jsonl_carries_before_and_after_in_data(
     assert code == 0
     records = [json.loads(line) for line in out.splitlines()]
     assert [r["kind"] for r in records] == [_fields(line)[3] for line in EXPECTED_TRAIL]
+    # The same events, in the same order and through the same surfaces, as the text trail.
+    assert [(r["event_id"], r["surface"]) for r in records] == [
+        (number, _fields(line)[2]) for number, line in enumerate(EXPECTED_TRAIL, start=1)
+    ]
     severity = records[1]
     assert severity == {
         "reference": "INC-1",
-        "event_id": severity["event_id"],
+        "event_id": 2,
         "occurred_at_utc": "2026-11-20 09:35:00",
         "actor": BOB,
-        "surface": severity["surface"],
+        "surface": "button",
         "kind": "severity_changed",
         "text": "Severity SEV3 → SEV2",
         "data": {"before": "sev3", "after": "sev2"},
     }
+    assert [r["data"] for r in records[2:4]] == [
+        {"before": None, "after": BOB},
+        {"before": "investigating", "after": "contained"},
+    ]
+    assert records[-1]["actor"] is None  # the scheduler acts for nobody
 
 
-def test_auditing_an_unknown_incident_fails_on_stderr(
-    database_url: str, run_cli: Callable[..., tuple[int, str, str]]
-) -> None:
+def test_auditing_an_unknown_incident_fails_on_stderr(run_cli: Run) -> None:
     code, out, err = run_cli("audit", "INC-42")
 
     assert (code, out) == (1, "")
@@ -312,7 +301,7 @@ def _required_values(table: Any) -> dict[str, Any]:
 
 def test_events_recorded_before_0004_survive_it_and_say_unrecorded(
     database_url: str,
-    run_cli: Callable[..., tuple[int, str, str]],
+    run_cli: Run,
 ) -> None:
     engine = create_database_engine(database_url)
     config = schema.alembic_config(engine)

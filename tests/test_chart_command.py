@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import struct
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from bot import cli
 from commands.chart_command import parse_chart
 from commands.parsing import UsageError
 from storage.database import create_database_engine, create_session_factory
+from tests.support.cli import Run
 from tests.support.harness import ALICE, BROADCAST_CHANNEL, GENERAL, Harness
 from tests.support.history import MONDAY, add_incident
 from workflows.policy import Policy
@@ -55,6 +56,11 @@ def test_chart_uploads_a_png_where_it_was_typed(harness: Harness) -> None:
     assert message.source == "files.completeUploadExternal"
     assert "3 incidents" in message.text
     assert f"<@{ALICE}>" in message.text
+    # All three counted, the restricted one too (it is in the chart, unnamed).
+    assert message.text == (
+        ":bar_chart: Incidents per week by severity, last 8 weeks: 3 incidents, weeks starting "
+        f"Monday UTC, for <@{ALICE}>. Restricted incidents are counted; none is named."
+    )
     [shared] = message.files
     assert shared["title"] == "Incidents per week by severity, last 8 weeks"
     png = harness.standin.uploaded(shared["id"])
@@ -77,6 +83,11 @@ def test_filters_and_the_split_appear_in_the_title(harness: Harness) -> None:
         "Incidents per week by domain, last 12 weeks · Counterfeit · market FR"
     )
     assert "1 incident," in message.text
+    # Only the French counterfeit incident, a fortnight ago; not the two of this week.
+    assert message.text.startswith(
+        ":bar_chart: Incidents per week by domain, last 12 weeks · Counterfeit · market FR: "
+        "1 incident, weeks starting Monday UTC"
+    )
 
 
 @pytest.mark.parametrize(
@@ -130,30 +141,30 @@ def test_parsing_takes_words_in_any_order() -> None:
         parse_chart("fr", policy, lambda code: code == "DE")
 
 
-def test_firebreak_chart_writes_the_png(
-    database_url: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+def test_firebreak_chart_writes_the_png(database_url: str, tmp_path: Path, run_cli: Run) -> None:
+    # The command line charts the weeks up to the real now, so the history is relative to it.
+    now = datetime.now(UTC)
     engine = create_database_engine(database_url)
     with create_session_factory(engine).begin() as session:
-        add_incident(session, declared_at=MONDAY, severity="sev2", market="DE")
+        add_incident(session, declared_at=now - timedelta(days=8), severity="sev2", market="DE")
+        add_incident(session, declared_at=now - timedelta(days=1), market="DE", restricted=True)
+        add_incident(session, declared_at=now - timedelta(days=2), market="FR")
+        add_incident(session, declared_at=now - timedelta(weeks=7), market="DE")  # too old
     engine.dispose()
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.delenv("FIREBREAK_CONFIG", raising=False)
     out = tmp_path / "trend.png"
 
-    code = cli.main(
-        ["chart", "--weeks", "6", "--by", "domain", "--market", "de", "--out", str(out)]
+    code, printed, err = run_cli(
+        "chart", "--weeks", "6", "--by", "domain", "--market", "de", "--out", str(out)
     )
 
-    assert code == 0
+    assert (code, err) == (0, "")
     png = out.read_bytes()
     assert _png_size(png) == (1200, 800)
-    printed = capsys.readouterr().out
     assert str(out) in printed
     assert "Incidents per week by domain, last 6 weeks · market DE" in printed
+    # Both German incidents of the last six weeks, the restricted one too; not the French
+    # one, nor the one from seven weeks ago.
+    assert printed.endswith(" (2 incidents)\n")
 
 
 @pytest.mark.parametrize(
@@ -165,17 +176,13 @@ def test_firebreak_chart_writes_the_png(
     ],
 )
 def test_firebreak_chart_refuses_bad_options(
-    arguments: list[str],
-    problem: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    arguments: list[str], problem: str, tmp_path: Path, cli_on: Callable[[str], Run]
 ) -> None:
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'unused.db'}")
-    monkeypatch.delenv("FIREBREAK_CONFIG", raising=False)
+    run = cli_on(f"sqlite:///{tmp_path / 'unused.db'}")
     out = tmp_path / "trend.png"
 
-    assert cli.main(["chart", *arguments, "--out", str(out)]) == 2
+    code, printed, err = run("chart", *arguments, "--out", str(out))
 
-    assert problem in capsys.readouterr().err
+    assert (code, printed) == (2, "")
+    assert problem in err
     assert not out.exists()

@@ -130,6 +130,12 @@ def test_bars_stack_by_week_and_lines_are_hours_with_gaps() -> None:
         "3.0",
     ]
     assert p90.get_linestyle() == "--"
+    assert [str(y) for y in np.asarray(p90.get_ydata(), dtype=float)] == [
+        "nan",
+        "nan",
+        "10.0",
+        "4.0",
+    ]
 
 
 def test_colours_keep_the_policys_order_and_many_keys_are_grouped() -> None:
@@ -165,6 +171,8 @@ def test_an_empty_trend_still_renders_and_says_so() -> None:
     assert 10_000 < len(png) < 1_000_000
     assert counts.get_legend() is None
     assert "No incidents declared in these weeks" in [t.get_text() for t in counts.texts]
+    assert hours.get_legend() is None
+    assert [t.get_text() for t in hours.texts] == ["None of these incidents is resolved yet"]
     assert counts.get_ylabel() == "Incidents declared"
     assert hours.get_xlabel() == "Week starting"
 

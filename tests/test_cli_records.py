@@ -11,40 +11,19 @@ import pytest
 
 from bot import cli, cli_records
 from storage.database import create_database_engine, create_session_factory
+from tests.support.cli import Run
 from tests.support.history import MONDAY, add_incident
 from workflows import exports
 
-Run = Callable[..., tuple[int, str, str]]
-
 
 @pytest.fixture
-def run_with(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Callable[[str], Run]:
-    """``run_with(url)("export", …)`` → (exit code, stdout, stderr)."""
-
-    def bind(url: str) -> Run:
-        monkeypatch.setenv("DATABASE_URL", url)
-        monkeypatch.delenv("FIREBREAK_CONFIG", raising=False)
-
-        def run(*argv: str) -> tuple[int, str, str]:
-            capsys.readouterr()
-            code = cli.main(list(argv))
-            captured = capsys.readouterr()
-            return code, captured.out, captured.err
-
-        return run
-
-    return bind
-
-
-@pytest.fixture
-def run(database_url: str, run_with: Callable[[str], Run]) -> Run:
+def run(database_url: str, run_cli: Run) -> Run:
+    """``firebreak`` on a database holding one incident, INC-1."""
     engine = create_database_engine(database_url)
     with create_session_factory(engine).begin() as session:
         add_incident(session, declared_at=MONDAY, title="Größe 42 — counterfeit")
     engine.dispose()
-    return run_with(database_url)
+    return run_cli
 
 
 def test_export_goes_to_stdout_by_default(run: Run, database_url: str) -> None:
@@ -58,6 +37,9 @@ def test_export_goes_to_stdout_by_default(run: Run, database_url: str) -> None:
     assert (code, err) == (0, "")
     assert out == expected.getvalue()
     assert "Größe 42 — counterfeit" in out
+    header, row = out.splitlines()
+    assert header.startswith("reference,title,description,domain,severity,")
+    assert row.startswith("INC-1,Größe 42 — counterfeit,,counterfeit,sev2,investigating,")
 
 
 def test_excel_puts_a_byte_order_mark_before_the_header(run: Run, tmp_path: Path) -> None:
@@ -66,6 +48,8 @@ def test_excel_puts_a_byte_order_mark_before_the_header(run: Run, tmp_path: Path
     assert run("export", "incidents", "--excel", "--out", str(out))[0] == 0
 
     assert out.read_bytes().startswith(b"\xef\xbb\xbfreference,title,")
+    _header, row = out.read_text(encoding="utf-8-sig").splitlines()
+    assert row.startswith("INC-1,Größe 42 — counterfeit,")
 
 
 def test_excel_is_for_csv_only(run: Run) -> None:
@@ -127,9 +111,9 @@ def test_a_failed_export_leaves_no_partial_file(
 
 
 def test_an_unmigrated_database_is_a_clear_failure(
-    tmp_path: Path, run_with: Callable[[str], Run]
+    tmp_path: Path, cli_on: Callable[[str], Run]
 ) -> None:
-    run = run_with(f"sqlite:///{tmp_path / 'empty.db'}")
+    run = cli_on(f"sqlite:///{tmp_path / 'empty.db'}")
 
     for argv in (("export", "incidents"), ("audit", "INC-1")):
         code, _out, err = run(*argv)

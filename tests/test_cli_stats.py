@@ -9,13 +9,14 @@ import pytest
 
 from bot import cli
 from storage.database import create_database_engine, create_session_factory
+from tests.support.cli import Run
 from tests.support.history import add_followup, add_incident
 
 H, D = timedelta(hours=1), timedelta(days=1)
 
 
 @pytest.fixture
-def history(database_url: str, monkeypatch: pytest.MonkeyPatch) -> datetime:
+def history(database_url: str) -> datetime:
     """Two incidents this week, one last month; times relative to the real now (the CLI's)."""
     now = datetime.now(UTC).replace(microsecond=0)
     engine = create_database_engine(database_url)
@@ -37,17 +38,14 @@ def history(database_url: str, monkeypatch: pytest.MonkeyPatch) -> datetime:
         add_followup(session, second, now - 3 * D, due_at=now - D)
         add_incident(session, declared_at=now - 40 * D, domain="counterfeit")
     engine.dispose()
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.delenv("FIREBREAK_CONFIG", raising=False)
     return now
 
 
-def test_stats_as_json_is_the_kpis_model(
-    history: datetime, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert cli.main(["stats", "7d", "--format", "json"]) == 0
+def test_stats_as_json_is_the_kpis_model(history: datetime, run_cli: Run) -> None:
+    code, out, _err = run_cli("stats", "7d", "--format", "json")
 
-    dumped = json.loads(capsys.readouterr().out)
+    assert code == 0
+    dumped = json.loads(out)
     assert dumped["period"]["label"] == "last 7 days"
     assert dumped["declared"]["total"] == 2
     # The SEV1 was acknowledged after 3 minutes; the SEV3, never, and it is still open.
@@ -68,14 +66,14 @@ def test_stats_as_json_is_the_kpis_model(
     }
 
 
-def test_stats_as_text_narrowed_by_domain_and_market(
-    history: datetime, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_stats_as_text_narrowed_by_domain_and_market(history: datetime, run_cli: Run) -> None:
     since = (history - 60 * D).isoformat()
 
-    assert cli.main(["stats", "--since", since, "--domain", "Counterfeit", "--market", "de"]) == 0
+    code, out, _err = run_cli(
+        "stats", "--since", since, "--domain", "Counterfeit", "--market", "de"
+    )
 
-    out = capsys.readouterr().out
+    assert code == 0
     assert out.startswith(f"Incident stats, {(history - 60 * D):%Y-%m-%d %H:%M} UTC to ")
     assert "domain counterfeit, market DE" in out
     assert "Declared: 1\n" in out  # last month's counterfeit incident has no market
@@ -84,16 +82,19 @@ def test_stats_as_text_narrowed_by_domain_and_market(
 
 
 def test_stats_refuses_what_it_cannot_read(
-    history: datetime, capsys: pytest.CaptureFixture[str]
+    history: datetime, run_cli: Run, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert cli.main(["stats", "--domain", "knitting"]) == 2
-    assert "Unknown domain 'knitting'. Choose one of 'counterfeit'" in capsys.readouterr().err
+    code, out, err = run_cli("stats", "--domain", "knitting")
+    assert (code, out) == (2, "")
+    assert "Unknown domain 'knitting'. Choose one of 'counterfeit'" in err
 
-    assert cli.main(["stats", "fortnight"]) == 2
-    assert "'fortnight' is not a period" in capsys.readouterr().err
+    code, out, err = run_cli("stats", "fortnight")
+    assert (code, out) == (2, "")
+    assert "'fortnight' is not a period" in err
 
-    assert cli.main(["stats", "30d", "--since", "2026-01-01"]) == 2
-    assert "not both" in capsys.readouterr().err
+    code, out, err = run_cli("stats", "30d", "--since", "2026-01-01")
+    assert (code, out) == (2, "")
+    assert "not both" in err
 
     with pytest.raises(SystemExit) as exited:
         cli.main(["stats", "--since", "last tuesday"])

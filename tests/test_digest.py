@@ -7,6 +7,7 @@ from Monday 2026-11-16 08:00 UTC.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -14,6 +15,8 @@ import pytest
 from sqlalchemy import select
 
 from storage.models import Reminder
+from tests.slack_standin import Message
+from tests.support.blocks import mrkdwn_text
 from tests.support.harness import Harness, default_policy, running_firebreak
 from tests.support.history import add_action, add_followup, add_incident
 from workflows.digest import plan_digest
@@ -22,6 +25,7 @@ from workflows.policy import Policy
 DIGEST_CHANNEL = "C0TSLEADS"
 DUE = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
+UNACKNOWLEDGED = "not acknowledged, update overdue"
 
 
 def _policy() -> Policy:
@@ -58,6 +62,42 @@ def _pending_digests(harness: Harness) -> list[tuple[str, datetime]]:
             )
         ).all()
     return [(row.key, row.due_at) for row in rows]
+
+
+def _digest_rows(harness: Harness) -> list[tuple[str, str, datetime | None]]:
+    """Every weekly digest reminder: its key, its state and when it was sent."""
+    with harness.sessions() as session:
+        rows = session.execute(
+            select(Reminder.key, Reminder.state, Reminder.sent_at)
+            .where(Reminder.kind == "weekly_digest")
+            .order_by(Reminder.due_at)
+        ).all()
+    return [(row.key, row.state, row.sent_at) for row in rows]
+
+
+def _at(day: int, hour: int) -> str:
+    """How the digest writes a November 2026 time (UTC) for every reader's time zone."""
+    moment = datetime(2026, 11, day, hour, 0, tzinfo=UTC)
+    layout = "{date_short_pretty} at {time}"
+    return f"<!date^{int(moment.timestamp())}^{layout}|{moment:%Y-%m-%d %H:%M} UTC>"
+
+
+def _day(day: int) -> str:
+    """How the digest writes the day of a November 2026 digest time (08:00 UTC)."""
+    moment = datetime(2026, 11, day, 8, 0, tzinfo=UTC)
+    return f"<!date^{int(moment.timestamp())}^{{date_short}}|{moment:%Y-%m-%d %H:%M} UTC>"
+
+
+def _sections(message: Message) -> list[str]:
+    return [b["text"]["text"] for b in message.blocks if b["type"] == "section" and "text" in b]
+
+
+def _everything_shown(harness: Harness) -> str:
+    """Every message in the digest channel: text, blocks and shared files' names and titles."""
+    return json.dumps(
+        [[m.text, m.blocks, m.files] for m in harness.standin.messages(DIGEST_CHANNEL)],
+        ensure_ascii=False,
+    )
 
 
 def test_the_next_digest_is_planned_once_in_the_policy_time_zone(weekly: Harness) -> None:
@@ -123,11 +163,62 @@ def test_the_digest_compares_the_weeks_and_lists_what_needs_attention(weekly: Ha
     assert "*Counterfeit chargers*" in texts
     assert "#1 Add a review-farm rule · INC-4" in texts
     assert "*1,240* in 1 actions" in texts
+    assert _sections(post) == [
+        "*This week* (last week in brackets)",
+        "*Containment this week*\nListings removed: *1,270* (2 actions)",
+        # Last week's is still unacknowledged; the sev2 owes an update (hourly); the
+        # restricted sev1 was never acknowledged.
+        "*Open incidents past their SLA* (3)\n"
+        f"• INC-1 *Last week's fraud* SEV2 · {UNACKNOWLEDGED} · since {_at(13, 8)}\n"
+        f"• INC-2 *Counterfeit chargers* SEV2 · update overdue · since {_at(20, 8)}\n"
+        f"• :lock: INC-3 (restricted) SEV1 · {UNACKNOWLEDGED} · since {_at(20, 9)}",
+        "*Overdue follow-ups* (1)\n"
+        f"• #1 Add a review-farm rule · INC-4 · <@U0BOB> · due {_at(20, 9)}",
+        "*Most containment this week*\n"
+        "• INC-2 *Counterfeit chargers* *1,240* in 1 actions\n"
+        "• INC-4 *Fake reviews* *30* in 1 actions",
+    ]
+    assert "Secret seller ring" not in _everything_shown(weekly)
     assert chart.files
     (file,) = chart.files
     data = weekly.standin.uploaded(file["id"])
     assert data is not None
     assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    assert (file["name"], file["title"]) == (
+        "weekly-trend.png",
+        "Incidents per week by severity, last 4 weeks",
+    )
+    assert _digest_rows(weekly) == [("weekly_digest:2026-11-23", "sent", DUE)]
+
+
+def test_a_restricted_incident_is_named_by_reference_only_in_every_list(
+    weekly: Harness,
+) -> None:
+    this_week = DUE - timedelta(days=3)
+    with weekly.sessions.begin() as session:
+        secret = add_incident(
+            session, declared_at=this_week, title="Secret seller ring", restricted=True
+        )
+        add_action(session, secret, this_week + HOUR, "account_suspended", 7, "Ring's accounts")
+        add_followup(
+            session, secret, this_week, "Trace the ring's payouts", due_at=this_week + HOUR
+        )
+    _plan(weekly)
+
+    weekly.clock.advance(DUE - weekly.clock.now())
+    weekly.firebreak.reminders.run_due()
+
+    post, _chart = weekly.standin.messages(DIGEST_CHANNEL)
+    assert _sections(post)[2:] == [
+        "*Open incidents past their SLA* (1)\n"
+        f"• :lock: INC-1 (restricted) SEV2 · {UNACKNOWLEDGED} · since {_at(20, 8)}",
+        "*Overdue follow-ups* (1)\n"
+        f"• #1 (restricted incident) · INC-1 · <@U0BOB> · due {_at(20, 9)}",
+        "*Most containment this week*\n• :lock: INC-1 (restricted) *7* in 1 actions",
+    ]
+    shown = _everything_shown(weekly)
+    for secret_text in ("Secret seller ring", "Trace the ring's payouts", "Ring's accounts"):
+        assert secret_text not in shown
 
 
 def test_a_failed_chart_does_not_post_the_digest_twice(weekly: Harness) -> None:
@@ -143,6 +234,8 @@ def test_a_failed_chart_does_not_post_the_digest_twice(weekly: Harness) -> None:
     assert again.sent == []
     (post,) = weekly.standin.messages(DIGEST_CHANNEL)
     assert post.text.startswith("Weekly incident digest: 0 declared")
+    assert len(weekly.standin.calls_to("files.getUploadURLExternal")) >= 1  # it was tried
+    assert _digest_rows(weekly)[0] == ("weekly_digest:2026-11-23", "sent", DUE)
 
 
 def test_a_digest_missed_while_down_is_posted_late_after_a_restart(weekly: Harness) -> None:
@@ -156,6 +249,14 @@ def test_a_digest_missed_while_down_is_posted_late_after_a_restart(weekly: Harne
     (post,) = weekly.standin.messages(DIGEST_CHANNEL)[:1]
     assert post.text.startswith("Weekly incident digest")
     assert _pending_digests(weekly) == [("weekly_digest:2026-11-30", DUE + timedelta(days=7))]
+    # Posted once, with its chart; the week is the one ending when it fell due, not now.
+    post, chart = weekly.standin.messages(DIGEST_CHANNEL)
+    assert chart.files
+    assert f"The seven days from {_day(16)} to {_day(23)}" in mrkdwn_text(post.blocks)
+    assert _digest_rows(weekly) == [
+        ("weekly_digest:2026-11-23", "sent", DUE + timedelta(hours=2)),
+        ("weekly_digest:2026-11-30", "pending", None),
+    ]
 
 
 def test_no_channel_no_digest(harness: Harness) -> None:

@@ -18,11 +18,11 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import cli
 from commands import export_command
 from storage.database import create_database_engine, create_session_factory
 from storage.models import RoleAssignment
 from storage.surfaces import on_surface
+from tests.support.cli import Run
 from tests.support.harness import ALICE, BOB, GENERAL, Harness
 from tests.support.history import (
     MONDAY,
@@ -353,43 +353,38 @@ def test_unreadable_or_backwards_bounds_are_refused() -> None:
 # The command line
 
 
-@pytest.fixture
-def cli_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.delenv("FIREBREAK_CONFIG", raising=False)
-    return database_url
-
-
 def test_firebreak_export_writes_the_file_named_by_out(
-    sessions: sessionmaker[Session],
-    cli_database: str,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+    sessions: sessionmaker[Session], run_cli: Run, tmp_path: Path
 ) -> None:
     _with_restricted_history(sessions)
     out = tmp_path / "followups.csv"
 
-    assert cli.main(["export", "followups", "--out", str(out)]) == 0
+    code, printed, err = run_cli("export", "followups", "--out", str(out))
 
+    assert code == 0
     assert out.read_text(encoding="utf-8") == _export(sessions, "followups")
+    assert [row["reference"] for row in _cells(out.read_text(encoding="utf-8"))] == ["INC-1"]
     assert not (tmp_path / "followups.csv.partial").exists()
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    assert captured.err == f"firebreak: wrote 1 followups rows to {out}\n"
+    assert printed == ""
+    assert err == f"firebreak: wrote 1 followups rows to {out}\n"
 
 
 def test_firebreak_export_takes_filters_formats_and_restricted(
-    sessions: sessionmaker[Session], cli_database: str, capsys: pytest.CaptureFixture[str]
+    sessions: sessionmaker[Session], run_cli: Run
 ) -> None:
     _with_restricted_history(sessions)
-    capsys.readouterr()
 
-    assert cli.main(["export", "incidents", "--format", "jsonl", "--include-restricted"]) == 0
-    lines = _lines(capsys.readouterr().out)
+    code, out, _err = run_cli("export", "incidents", "--format", "jsonl", "--include-restricted")
+    assert code == 0
+    lines = _lines(out)
     assert [json.loads(line)["reference"] for line in lines] == ["INC-1", "INC-2"]
 
-    assert cli.main(["export", "timeline", "--since", "2026-11-17"]) == 0
-    assert capsys.readouterr().out == HEADERS["timeline"] + "\n"
+    code, out, _err = run_cli("export", "timeline", "--since", "2026-11-17")
+    assert code == 0
+    assert out == HEADERS["timeline"] + "\n"
+    # The same export from the start of the history has INC-1's events: the bound did that.
+    code, out, _err = run_cli("export", "timeline", "--since", "2026-11-16")
+    assert [row["reference"] for row in _cells(out)] == ["INC-1"]
 
 
 # Slack: /incident export
@@ -409,6 +404,7 @@ def test_the_slack_export_shares_a_csv_in_the_channel_without_restricted_inciden
 
     harness.command("export timeline", user=BOB, channel=channel.id)
 
+    assert [event.kind for event in harness.events(2)] == ["declared"]  # one it could leak
     [shared] = _shared_files(harness, channel.id)
     assert shared["name"] == "firebreak-timeline-2026-11-20-0930.csv"
     assert shared["title"] == "Firebreak export: timeline events"
@@ -433,7 +429,9 @@ def test_the_slack_export_shares_a_csv_in_the_channel_without_restricted_inciden
 
 
 def test_the_slack_export_takes_a_since_and_excel(harness: Harness) -> None:
-    channel = harness.declare("Counterfeit chargers")
+    with harness.sessions.begin() as session:
+        add_incident(session, declared_at=MONDAY, title="Last week's sneakers")  # INC-1
+    channel = harness.declare("Counterfeit chargers")  # INC-2, on Friday 2026-11-20
     harness.standin.rate_limits = False
 
     harness.command("export incidents 2026-11-20 excel", channel=channel.id)
@@ -442,6 +440,8 @@ def test_the_slack_export_takes_a_since_and_excel(harness: Harness) -> None:
     content = harness.standin.uploaded(shared["id"])
     assert content is not None
     assert content.startswith(b"\xef\xbb\xbf" + HEADERS["incidents"].encode())
+    rows = _cells(content.decode("utf-8-sig"))
+    assert [(row["reference"], row["title"]) for row in rows] == [("INC-2", "Counterfeit chargers")]
     [message] = [m for m in harness.standin.messages(channel.id) if m.files]
     assert message.text.startswith(
         ":page_facing_up: Incidents since 2026-11-20 00:00 UTC: 1 row, times in UTC"

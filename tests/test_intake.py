@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -36,23 +36,49 @@ def test_declare_with_intake_flags_records_and_shows_them(harness: Harness) -> N
         "*Market*\nDE",
     ]
     assert "External deadline" in field_texts(harness.card().blocks)
+    assert field_texts(harness.card().blocks)["External deadline"] == (
+        "<!date^1796140800^{date_short_pretty} at {time}|2026-12-01 16:00 UTC>"
+    )
     declared = harness.events()[0]
     assert declared.data["source"] == "regulator"
     assert declared.data["due_at"] == "2026-12-01T16:00:00+00:00"
+    assert declared.kind == "declared"
+    assert declared.data == {
+        "severity": "sev2",
+        "domain": "other",
+        "restricted": False,
+        "source": "regulator",
+        "external_ref": "DSA-2026-117",
+        "market": "DE",
+        "due_at": "2026-12-01T16:00:00+00:00",
+    }
 
 
 def test_the_external_deadline_feeds_the_reminders(harness: Harness) -> None:
     harness.declare("--due 2026-12-01 17:00 --source legal Takedown order")
 
     with harness.sessions() as session:
-        deadline_reminders = session.scalars(
-            select(Reminder.due_at)
-            .where(Reminder.kind.in_(("deadline", "deadline_breach")), Reminder.state == "pending")
-            .order_by(Reminder.due_at)
-        ).all()
+        planned = [
+            (row.kind, row.due_at)
+            for row in session.execute(
+                select(Reminder.kind, Reminder.due_at)
+                .where(
+                    Reminder.kind.in_(("deadline", "deadline_breach")),
+                    Reminder.state == "pending",
+                )
+                .order_by(Reminder.due_at)
+            )
+        ]
+    deadline_reminders = [due_at for _kind, due_at in planned]
     due = datetime(2026, 12, 1, 16, 0, tzinfo=UTC)
     assert due in deadline_reminders  # the breach alert
     assert len(deadline_reminders) == 4  # 1 day, 4 hours and 1 hour before, and the breach
+    assert planned == [
+        ("deadline", due - timedelta(days=1)),
+        ("deadline", due - timedelta(hours=4)),
+        ("deadline", due - timedelta(hours=1)),
+        ("deadline_breach", due),
+    ]
 
 
 def test_bad_intake_flags_are_explained(harness: Harness) -> None:
@@ -98,6 +124,11 @@ def test_the_form_takes_intake_and_checks_the_market_on_its_field(harness: Harne
         "FR",
         due,
     )
+    assert _intake_fields(harness) == [
+        "*Escalated by*\nLaw enforcement",
+        "*Their reference*\n`LE-4471`",
+        "*Market*\nFR",
+    ]
 
 
 def test_incidents_can_be_listed_by_source_and_market(harness: Harness) -> None:
@@ -114,3 +145,10 @@ def test_incidents_can_be_listed_by_source_and_market(harness: Harness) -> None:
     assert "Open incidents in market FR" in by_market
     assert "INC-2" in by_market
     assert "INC-1" not in by_market
+    # Each listing is its heading and its one incident, title and all.
+    assert by_source.startswith("*Open incidents escalated by Regulator*\n")
+    assert by_source.endswith("\n      Unsafe heaters")
+    assert by_source.count("*INC-") == 1
+    assert by_market.startswith("*Open incidents in market FR*\n")
+    assert by_market.endswith("\n      Fake perfume")
+    assert by_market.count("*INC-") == 1

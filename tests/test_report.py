@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import cli
 from storage.models import ContainmentAction
+from tests.support.cli import Run
 from tests.support.harness import (
     ALICE,
     BOB,
@@ -200,31 +200,21 @@ def test_an_open_incident_reports_what_has_not_happened_yet(harness: Harness) ->
     assert "| Owner | unassigned |" in report
 
 
-def test_firebreak_report_prints_the_same_markdown(
-    harness: Harness,
-    database_url: str,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+def test_firebreak_report_prints_the_same_markdown(harness: Harness, run_cli: Run) -> None:
     _scripted_incident(harness)
     with harness.sessions() as session:
         expected = render_report(session, 1, harness.firebreak.services.policy)
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.delenv("FIREBREAK_CONFIG", raising=False)
-    capsys.readouterr()
 
-    assert cli.main(["report", "INC-1"]) == 0
-    assert capsys.readouterr().out == expected
-    assert cli.main(["report", "1"]) == 0
-    assert capsys.readouterr().out == expected
+    assert run_cli("report", "INC-1")[:2] == (0, expected)
+    assert run_cli("report", "1")[:2] == (0, expected)
 
-    assert cli.main(["report", "INC-42"]) == 1
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    assert "There is no incident INC-42." in captured.err
+    code, out, err = run_cli("report", "INC-42")
+    assert (code, out) == (1, "")
+    assert "There is no incident INC-42." in err
 
-    assert cli.main(["report", "forty-two"]) == 2
-    assert "not an incident reference" in capsys.readouterr().err
+    code, _out, err = run_cli("report", "forty-two")
+    assert code == 2
+    assert "not an incident reference" in err
 
 
 @pytest.mark.parametrize(

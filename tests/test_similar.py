@@ -7,8 +7,9 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from storage.database import create_database_engine, create_session_factory
-from tests.support.blocks import block
-from tests.support.harness import Harness
+from storage.models import Incident
+from tests.support.blocks import block, field_texts, mrkdwn_text
+from tests.support.harness import ALICE, Harness
 from tests.support.history import MONDAY, add_event, add_incident
 from workflows.similar import suggest, words_of
 
@@ -80,7 +81,64 @@ def test_the_card_offers_similar_incidents_with_cause_and_report(harness: Harnes
     assert harness.incident(2).similar[0]["id"] == 1
 
 
+def test_a_restricted_incident_is_never_offered_on_a_card(harness: Harness) -> None:
+    with harness.sessions.begin() as session:
+        # The closer match, and restricted: it must not reach the new incident's card.
+        add_incident(
+            session,
+            declared_at=MONDAY - 30 * DAY,
+            title="Counterfeit chargers from new sellers, leaked ledger",
+            resolved_at=MONDAY - 29 * DAY,
+            restricted=True,
+        )
+        add_incident(
+            session,
+            declared_at=MONDAY - 20 * DAY,
+            title="Counterfeit chargers sold as branded",
+            resolved_at=MONDAY - 19 * DAY,
+        )
+
+    channel = harness.declare("--domain counterfeit Counterfeit chargers from new sellers")
+
+    assert [item["id"] for item in harness.incident(3).similar] == [2]
+    similar = block(harness.card(3).blocks, "similar")["text"]["text"]
+    assert "*INC-2* Counterfeit chargers sold as branded" in similar
+    assert "INC-1" not in similar
+    assert "leaked ledger" not in mrkdwn_text(harness.card(3).blocks)
+
+    # INC-2 is restricted after it was suggested: the next card no longer shows it.
+    with harness.sessions.begin() as session:
+        session.get_one(Incident, 2).restricted = True
+    harness.standin.rate_limits = False
+    card_ts = harness.card(3).ts
+    harness.click(ALICE, channel.id, card_ts, "incident_severity", selected_option="sev2")
+
+    card = harness.card(3).blocks
+    assert field_texts(card)["Severity"].startswith("*SEV2*")  # the card was redrawn
+    assert [item["id"] for item in harness.incident(3).similar] == [2]  # still stored
+    assert not [b for b in card if b["block_id"].endswith(".similar")]
+    assert "Counterfeit chargers sold as branded" not in mrkdwn_text(card)
+
+
 def test_no_similar_section_when_nothing_matches(harness: Harness) -> None:
     harness.declare("Checkout latency spike")
 
     assert not [b for b in harness.card().blocks if b["block_id"].endswith(".similar")]
+
+
+def test_a_shared_domain_alone_is_no_likeness(harness: Harness) -> None:
+    with harness.sessions.begin() as session:
+        # Same domain as the new incident, resolved, and its title even contains "spike"
+        # (so the database offers it as a candidate), but it shares no word.
+        add_incident(
+            session,
+            declared_at=MONDAY - 30 * DAY,
+            title="Spiked drinks sold to minors",
+            domain="other",
+            resolved_at=MONDAY - 29 * DAY,
+        )
+
+    harness.declare("--domain other Checkout latency spike")
+
+    assert harness.incident(2).similar == []
+    assert not [b for b in harness.card(2).blocks if b["block_id"].endswith(".similar")]

@@ -89,7 +89,12 @@ def test_stats_answers_working_on_it_then_the_weeks_figures(harness: Harness) ->
     assert "median 4m · p90 10m (2 measured)\n1 still running" in shown
     assert "SEV1: 1 met · 0 missed (100% met)" in shown
     assert "Listings removed: 1,240 (1 action)" in shown
+    assert "2026-11-13 09:30 UTC → 2026-11-20 09:30 UTC · all domains, sources" in shown
+    assert "By source: unspecified 2 · Regulator 1" in shown
+    assert "median 2h · p90 2h (1 measured)\n2 still running" in shown  # to resolve
     # Restricted incidents are counted, but no incident is named.
+    assert "By domain: Counterfeit 1 · Fraud / scam 1 · Seller identity 1" in shown
+    assert "SEV2: 1 met · 0 missed (100% met)" in shown  # the restricted one, in 10m
     assert "Seller identity ring" not in shown
     assert "INC-" not in shown
 
@@ -103,12 +108,17 @@ def test_stats_narrow_by_domain_source_and_market_in_any_order(harness: Harness)
     assert "Incident stats · last 30 days" in shown
     assert "domain counterfeit, source regulator, market DE" in shown
     assert "*Declared: 1*" in shown  # the fortnight-old DE one has no source
+    assert "By severity: SEV1 1\nBy domain: Counterfeit 1\nBy source: Regulator 1" in shown
+    assert "Listings removed: 1,240 (1 action)" in shown
 
 
 def test_stats_default_to_the_last_seven_days(harness: Harness) -> None:
     _history(harness)
 
-    assert "*Declared: 3*" in _shown(_answers(harness, "")[-1])
+    shown = _shown(_answers(harness, "")[-1])
+
+    assert "*Declared: 3*" in shown
+    assert shown.startswith("Incident stats · last 7 days\n")
 
 
 def test_stats_for_this_quarter(harness: Harness) -> None:
