@@ -14,11 +14,11 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from storage.models import TimelineEvent
 from workflows.clock import Clock
 from workflows.errors import NotAllowed
 from workflows.lifecycle_policy import Action
 from workflows.policy import Policy
+from workflows.timeline import record_event
 
 GroupMembers = Callable[[str], frozenset[str]]
 """A user group id (``S…``) -> the user ids in it (the directory's ``members_of``)."""
@@ -128,14 +128,13 @@ def enforce(
         bind = session.get_bind()
         session.rollback()
         with Session(bind) as own, own.begin():
-            own.add(
-                TimelineEvent(
-                    incident_id=incident_id,
-                    occurred_at=clock.now(),
-                    actor=actor,
-                    kind="refused",
-                    text=f"was not allowed to {_DOING[action]}",
-                    data={"action": action, "actor": actor},
-                )
+            record_event(
+                own,
+                incident_id,
+                clock.now(),
+                actor,
+                "refused",
+                f"was not allowed to {_DOING[action]}",
+                {"action": action, "actor": actor},
             )
         raise

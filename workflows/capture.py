@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from storage.models import Incident, TimelineEvent
 from workflows.clock import Clock
 from workflows.snapshots import TimelineEntry
+from workflows.timeline import entry_of, record_event
 
 MAX_CAPTURED = 3000
 
@@ -39,21 +40,7 @@ def capture(
         return None
     now = clock.now()
     text = message.text if len(message.text) <= MAX_CAPTURED else message.text[:MAX_CAPTURED] + "…"
-    event = TimelineEvent(
-        incident_id=incident_id,
-        occurred_at=now,
-        actor=actor,
-        kind="pinned_message",
-        text=text,
-        data={"ts": message.ts, "author": message.author, "permalink": message.permalink},
-    )
-    session.add(event)
     incident.updated_at = now
-    session.flush()
-    return TimelineEntry(
-        occurred_at=event.occurred_at,
-        actor=actor,
-        kind=event.kind,
-        text=event.text,
-        data=dict(event.data),
-    )
+    data = {"ts": message.ts, "author": message.author, "permalink": message.permalink}
+    event = record_event(session, incident, now, actor, "pinned_message", text, data)
+    return entry_of(event)

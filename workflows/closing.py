@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.models import Incident, Reminder
 from workflows import followups as followup_domain
 from workflows import incidents
-from workflows.authorisation import GroupMembers, enforce, nobody, require
+from workflows.authorisation import GroupMembers, nobody, require
 from workflows.clock import Clock, FixedClock
 from workflows.errors import AlreadyDone, IncidentNotFound, InvalidInput
 from workflows.gateway import SlackGateway
@@ -91,9 +91,8 @@ def check_resolvable(
     if incident is None:
         raise IncidentNotFound(incident_id)
     _refuse_if_resolved(incident)
-    require(
-        policy, "resolve", actor, owner=_owner(session, incident_id, policy), member_of=member_of
-    )
+    owner = incidents.current_owner(session, incident_id, policy)
+    require(policy, "resolve", actor, owner=owner, member_of=member_of)
 
 
 def resolve(
@@ -222,16 +221,7 @@ def reopen(
     stamps = next((s.stamps for s in policy.statuses if s.key == incident.status), None)
     if stamps not in ("resolved", "closed"):
         # change_status authorises only moves back from a resolved or closed status.
-        enforce(
-            session,
-            incident_id,
-            policy,
-            "reopen",
-            actor,
-            clock,
-            owner=_owner(session, incident_id, policy),
-            member_of=member_of,
-        )
+        incidents.authorise(session, incident_id, policy, "reopen", actor, clock, member_of)
     incident.closed_at = None  # change_status clears it too when the policy has a closing status
     change = incidents.change_status(
         session, incident_id, first.key, actor, policy, clock, member_of=member_of
@@ -288,16 +278,7 @@ def schedule_close(
         )
     if incident.channel_id is None:
         raise InvalidInput(f"{incident.reference} has no channel yet; try again in a minute.")
-    enforce(
-        session,
-        incident_id,
-        policy,
-        "close",
-        actor,
-        clock,
-        owner=_owner(session, incident_id, policy),
-        member_of=member_of,
-    )
+    incidents.authorise(session, incident_id, policy, "close", actor, clock, member_of)
     key = _archive_key(incident)
     pending = session.scalar(
         select(Reminder).where(Reminder.key == key, Reminder.state.in_(("pending", "sending")))
@@ -378,11 +359,6 @@ def record_closed(
         {"requested_by": requested_by, "channel": incident.channel_id},
     )
     replan(session, incident, policy, now)
-
-
-def _owner(session: Session, incident_id: int, policy: Policy) -> str | None:
-    current = incidents.current_assignment(session, incident_id, policy.owner_role.key)
-    return current.user_id if current else None
 
 
 @dataclass(frozen=True)

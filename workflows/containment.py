@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.models import ContainmentAction, Incident, TimelineEvent
+from storage.models import ContainmentAction, Incident
 from workflows import incidents
 from workflows.clock import Clock
 from workflows.errors import IncidentNotFound, InvalidInput
@@ -85,12 +85,8 @@ def log_action(
     note = note.strip()
     if len(note) > MAX_NOTE:
         raise InvalidInput(f"Keep the note under {MAX_NOTE} characters.", field="note")
-    incident = _locked(session, incident_id)
-    first = not session.scalar(
-        select(func.count())
-        .select_from(ContainmentAction)
-        .where(ContainmentAction.incident_id == incident_id)
-    )
+    incident = incidents.locked(session, incident_id)
+    first = _logged(session, incident_id) == 0
     now = clock.now()
     row = ContainmentAction(
         incident_id=incident_id,
@@ -103,17 +99,8 @@ def log_action(
     session.add(row)
     incident.updated_at = now
     text = f"Logged {found.label}: {count:,}" + (f" ({note})" if note else "")
-    session.add(
-        TimelineEvent(
-            incident_id=incident_id,
-            occurred_at=now,
-            actor=actor,
-            kind="action_logged",
-            text=text,
-            data={"kind": found.key, "count": count, "note": note},
-        )
-    )
-    session.flush()
+    data = {"kind": found.key, "count": count, "note": note}
+    incidents.record_event(session, incident, now, actor, "action_logged", text, data)
     offer = contained_status(policy) if first and _before_contained(incident, policy) else None
     return ContainmentLogged(
         id=row.id,
@@ -139,7 +126,7 @@ def mark_contained(
     status = contained_status(policy)
     if status is None:
         raise InvalidInput("This workspace's lifecycle has no contained status.")
-    incident = _locked(session, incident_id)
+    incident = incidents.locked(session, incident_id)
     if not _before_contained(incident, policy):
         return None
     return incidents.change_status(session, incident_id, status.key, actor, policy, clock)
@@ -167,16 +154,11 @@ def overview(session: Session, incident_id: int, policy: Policy) -> ContainmentO
         )
         for row in rows
     )
-    logged = session.scalar(
-        select(func.count())
-        .select_from(ContainmentAction)
-        .where(ContainmentAction.incident_id == incident_id)
-    )
     return ContainmentOverview(
         incident_id=incident_id,
-        totals=incidents.load(session, incident_id, policy).containment,
+        totals=incidents.containment_totals(session, incident_id, policy),
         recent=recent,
-        logged=logged or 0,
+        logged=_logged(session, incident_id),
     )
 
 
@@ -198,11 +180,14 @@ def _before_contained(incident: Incident, policy: Policy) -> bool:
     return keys.index(incident.status) < keys.index(status.key)
 
 
-def _locked(session: Session, incident_id: int) -> Incident:
-    incident = session.scalar(select(Incident).where(Incident.id == incident_id).with_for_update())
-    if incident is None:
-        raise IncidentNotFound(incident_id)
-    return incident
+def _logged(session: Session, incident_id: int) -> int:
+    """How many actions the incident has logged."""
+    counted = session.scalar(
+        select(func.count())
+        .select_from(ContainmentAction)
+        .where(ContainmentAction.incident_id == incident_id)
+    )
+    return counted or 0
 
 
 def _normal(text: str) -> str:

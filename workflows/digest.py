@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,12 +29,13 @@ from workflows.clock import Clock
 from workflows.digest_data import MostContained, Overdue, OverdueFollowUp, WeeklyDigest
 from workflows.gateway import SlackFailure, SlackGateway
 from workflows.kpi_models import Scope
+from workflows.kpi_queries import severity_threshold
 from workflows.kpis import compute_kpis
 from workflows.periods import Period
 from workflows.policy import Policy
 from workflows.reminders import Due, reconcile
 from workflows.rotations import next_weekly
-from workflows.sql_time import seconds_between
+from workflows.sql_time import seconds_between, utc_param
 from workflows.trends import trend_title, weekly_trend
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,8 @@ DIGEST = "weekly_digest"
 DIGEST_KINDS = (DIGEST,)
 LIST_LIMIT = 10
 WEEK = timedelta(days=7)
+NEVER = float(10**12)
+"""A threshold, in seconds, no open incident reaches."""
 
 
 def build_digest(session: Session, policy: Policy, now: datetime) -> WeeklyDigest:
@@ -135,15 +138,12 @@ class DigestReminders:
 
 def _past_sla(session: Session, policy: Policy, now: datetime) -> tuple[tuple[Overdue, ...], int]:
     """Unresolved incidents not acknowledged in time, owing an update, or past their deadline."""
-    acknowledge_within = _per_severity(
-        {k: v.acknowledge_within.total_seconds() for k, v in policy.escalation.severities.items()}
+    # A severity without a threshold never breaches it.
+    acknowledge_within = severity_threshold(
+        Incident.severity, policy.escalation.acknowledge_seconds(), otherwise=NEVER
     )
-    update_every = _per_severity(
-        {
-            key: entry.update_every.total_seconds()
-            for key, entry in policy.escalation.severities.items()
-            if entry.update_every is not None
-        }
+    update_every = severity_threshold(
+        Incident.severity, policy.escalation.update_seconds(), otherwise=NEVER
     )
     last_update = (
         select(
@@ -155,11 +155,11 @@ def _past_sla(session: Session, policy: Policy, now: datetime) -> tuple[tuple[Ov
         .subquery("last_update")
     )
     since_update = seconds_between(
-        literal(now), func.coalesce(last_update.c.at, Incident.declared_at)
+        utc_param(now), func.coalesce(last_update.c.at, Incident.declared_at)
     )
     not_acknowledged = and_(
         Incident.acknowledged_at.is_(None),
-        seconds_between(literal(now), Incident.declared_at) > acknowledge_within,
+        seconds_between(utc_param(now), Incident.declared_at) > acknowledge_within,
     )
     update_overdue = since_update > update_every
     deadline_passed = and_(Incident.due_at.is_not(None), Incident.due_at < now)
@@ -214,17 +214,6 @@ def _past_sla(session: Session, policy: Policy, now: datetime) -> tuple[tuple[Ov
             )
         )
     return tuple(found), total
-
-
-def _per_severity(seconds: dict[str, float]) -> ColumnElement[float]:
-    """A severity's threshold in seconds, as SQL; a severity without one never breaches."""
-    never = float(10**12)
-    if not seconds:
-        return literal(never)
-    return case(
-        *[(Incident.severity == key, literal(value)) for key, value in seconds.items()],
-        else_=literal(never),
-    )
 
 
 def _overdue_followups(session: Session, now: datetime) -> tuple[tuple[OverdueFollowUp, ...], int]:

@@ -8,15 +8,14 @@ update nudges, external deadline reminders and breaches.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.models import Incident, TimelineEvent
+from storage.models import Incident
 from workflows import incidents
 from workflows.directory import UserDirectory
-from workflows.durations import format_span
 from workflows.escalation_policy import Step
 from workflows.gateway import SlackGateway
 from workflows.oncall import on_call_for_domain
@@ -56,23 +55,20 @@ class IncidentReminders:
         incident = session.get_one(Incident, due.incident_id)
         step = due.data.get("step")
         escalated = step in (Step.backup.value, Step.manager.value)
-        text = _describe(due.kind, step, due.late_by)
-        session.add(
-            TimelineEvent(
-                incident_id=incident.id,
-                occurred_at=now,
-                actor=None,
-                kind="escalated" if escalated else "reminder_sent",
-                text=text,
-                data={
-                    "reminder": due.kind,
-                    "step": step,
-                    "late_seconds": int(due.late_by.total_seconds()) if due.late_by else None,
-                    "pinged": record["pinged"],
-                },
-            )
+        incidents.record_event(
+            session,
+            incident,
+            now,
+            None,
+            "escalated" if escalated else "reminder_sent",
+            _describe(due.kind, step) + due.late_note,
+            {
+                "reminder": due.kind,
+                "step": step,
+                "late_seconds": due.late_seconds,
+                "pinged": record["pinged"],
+            },
         )
-        session.flush()
         replan(session, incident, self.policy, now)
 
     def _notice(self, due: Due) -> ReminderNotice | None:
@@ -138,7 +134,7 @@ def _kind(kind: str) -> ReminderKind:
     return kind  # type: ignore[return-value]  # checked just above
 
 
-def _describe(kind: str, step: object, late_by: timedelta | None) -> str:
+def _describe(kind: str, step: object) -> str:
     what = {
         ACKNOWLEDGE: "Acknowledgement reminder",
         STATUS_UPDATE: "Status update reminder",
@@ -149,6 +145,4 @@ def _describe(kind: str, step: object, late_by: timedelta | None) -> str:
         what = "Escalated to the on-call backup"
     elif step == Step.manager.value:
         what = "Escalated to the manager"
-    if late_by is not None:
-        what += f" (sent {format_span(late_by)} late)"
     return what

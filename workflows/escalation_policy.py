@@ -53,3 +53,17 @@ class EscalationPolicy(Strict):
 
     def for_severity(self, severity: str) -> SeverityEscalation | None:
         return self.severities.get(severity)
+
+    def acknowledge_seconds(self) -> dict[str, float]:
+        """Each severity's ``acknowledge_within`` in seconds, as SLA queries compare it."""
+        return {
+            key: rules.acknowledge_within.total_seconds() for key, rules in self.severities.items()
+        }
+
+    def update_seconds(self) -> dict[str, float]:
+        """Each severity's ``update_every`` in seconds; one without it owes no updates."""
+        return {
+            key: rules.update_every.total_seconds()
+            for key, rules in self.severities.items()
+            if rules.update_every is not None
+        }

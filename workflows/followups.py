@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.models import FollowUp, Incident, TimelineEvent
 from workflows import incidents
 from workflows.clock import Clock
-from workflows.durations import format_duration, format_span
+from workflows.durations import format_duration
 from workflows.errors import AlreadyDone, IncidentNotFound, InvalidInput
 from workflows.gateway import SlackGateway
 from workflows.policy import Policy
@@ -74,21 +74,15 @@ def add_followup(
     )
     session.add(row)
     session.flush()
-    session.add(
-        TimelineEvent(
-            incident_id=incident_id,
-            occurred_at=now,
-            actor=actor,
-            kind="followup",
-            text=f"Follow-up: {title}",
-            data={
-                "followup": row.id,
-                "owner": owner,
-                "due_at": due_at.isoformat() if due_at else None,
-            },
-        )
+    incidents.record_event(
+        session,
+        incident_id,
+        now,
+        actor,
+        "followup",
+        f"Follow-up: {title}",
+        {"followup": row.id, "owner": owner, "due_at": due_at.isoformat() if due_at else None},
     )
-    session.flush()
     plan_reminders(session, incident_id, now)
     return record(row)
 
@@ -135,23 +129,19 @@ def complete_followup(
     session: Session, followup_id: int, actor: str, clock: Clock
 ) -> FollowUpRecord:
     """Mark a follow-up done, note it on its incident's timeline, drop its pending reminder."""
-    row = _locked(session, followup_id)
-    if row.status != "open":
-        raise AlreadyDone(f"Follow-up #{followup_id} on INC-{row.incident_id} is already done.")
+    row = _locked_open(session, followup_id)
     now = clock.now()
     row.status = "done"
     row.done_at = now
-    session.add(
-        TimelineEvent(
-            incident_id=row.incident_id,
-            occurred_at=now,
-            actor=actor,
-            kind="followup_done",
-            text=f"Follow-up #{row.id} done: {row.title}",
-            data={"followup": row.id},
-        )
+    incidents.record_event(
+        session,
+        row.incident_id,
+        now,
+        actor,
+        "followup_done",
+        f"Follow-up #{row.id} done: {row.title}",
+        {"followup": row.id},
     )
-    session.flush()
     plan_reminders(session, row.incident_id, now)
     return record(row)
 
@@ -160,22 +150,18 @@ def snooze_followup(
     session: Session, followup_id: int, actor: str, clock: Clock, length: timedelta = SNOOZE
 ) -> tuple[FollowUpRecord, datetime]:
     """Remind again ``length`` from now; returns the follow-up and when it will be."""
-    row = _locked(session, followup_id)
-    if row.status != "open":
-        raise AlreadyDone(f"Follow-up #{followup_id} on INC-{row.incident_id} is already done.")
+    row = _locked_open(session, followup_id)
     now = clock.now()
     until = now + length
-    session.add(
-        TimelineEvent(
-            incident_id=row.incident_id,
-            occurred_at=now,
-            actor=actor,
-            kind="followup_snoozed",
-            text=f"Snoozed the reminder for follow-up #{row.id} for {format_duration(length)}",
-            data={"followup": row.id, "until": until.isoformat()},
-        )
+    incidents.record_event(
+        session,
+        row.incident_id,
+        now,
+        actor,
+        "followup_snoozed",
+        f"Snoozed the reminder for follow-up #{row.id} for {format_duration(length)}",
+        {"followup": row.id, "until": until.isoformat()},
     )
-    session.flush()
     plan_reminders(session, row.incident_id, now)
     return record(row), until
 
@@ -293,33 +279,24 @@ class FollowUpReminders:
 
     def sent(self, session: Session, due: Due, record: dict[str, Any], now: datetime) -> None:
         assert due.incident_id is not None
-        late = due.late_by
-        text = f"Reminder sent: follow-up #{record['followup']} is due"
-        if late is not None:
-            text += f" (sent {format_span(late)} late)"
-        session.add(
-            TimelineEvent(
-                incident_id=due.incident_id,
-                occurred_at=now,
-                actor=None,
-                kind="reminder_sent",
-                text=text,
-                data={
-                    "reminder": due.kind,
-                    "followup": record["followup"],
-                    "late_seconds": int(late.total_seconds()) if late else None,
-                    "pinged": record["pinged"],
-                },
-            )
-        )
-        session.flush()
+        text = f"Reminder sent: follow-up #{record['followup']} is due{due.late_note}"
+        data = {
+            "reminder": due.kind,
+            "followup": record["followup"],
+            "late_seconds": due.late_seconds,
+            "pinged": record["pinged"],
+        }
+        incidents.record_event(session, due.incident_id, now, None, "reminder_sent", text, data)
         plan_reminders(session, due.incident_id, now)
 
 
-def _locked(session: Session, followup_id: int) -> FollowUp:
+def _locked_open(session: Session, followup_id: int) -> FollowUp:
+    """The follow-up, locked for this transaction; refused when missing or already done."""
     row = session.scalar(select(FollowUp).where(FollowUp.id == followup_id).with_for_update())
     if row is None:
         raise InvalidInput(
             f"There is no follow-up #{followup_id}. `/incident followups` lists the open ones."
         )
+    if row.status != "open":
+        raise AlreadyDone(f"Follow-up #{followup_id} on INC-{row.incident_id} is already done.")
     return row

@@ -20,13 +20,14 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.models import Handoff, Incident, Reminder, RoleAssignment, TimelineEvent
+from storage.models import Handoff, Incident, Reminder, TimelineEvent
 from storage.types import as_utc
 from workflows import rotations
 from workflows.clock import Clock
 from workflows.directory import UserDirectory
 from workflows.errors import InvalidInput
 from workflows.gateway import SlackGateway
+from workflows.incident_view import current_owner
 from workflows.oncall import active_overrides
 from workflows.oncall_policy import Rotation
 from workflows.policy import Policy
@@ -231,16 +232,8 @@ def open_incidents(session: Session, policy: Policy) -> list[OpenIncident]:
         .where(Incident.resolved_at.is_(None), Incident.closed_at.is_(None))
         .order_by(Incident.id)
     ).all()
-    owner_role = policy.owner_role.key
     found: list[OpenIncident] = []
     for incident in rows:
-        owner = session.scalar(
-            select(RoleAssignment.user_id).where(
-                RoleAssignment.incident_id == incident.id,
-                RoleAssignment.role == owner_role,
-                RoleAssignment.ended_at.is_(None),
-            )
-        )
         last_update = session.scalar(
             select(func.max(TimelineEvent.occurred_at)).where(
                 TimelineEvent.incident_id == incident.id, TimelineEvent.kind == "status_update"
@@ -257,7 +250,7 @@ def open_incidents(session: Session, policy: Policy) -> list[OpenIncident]:
                 title=None if incident.restricted else incident.title,
                 severity_label=policy.label("severity", incident.severity),
                 status_label=policy.label("status", incident.status),
-                owner=owner,
+                owner=current_owner(session, incident.id, policy),
                 channel_id=None if incident.restricted else incident.channel_id,
                 last_update_at=as_utc(last_update),
                 due_at=incident.due_at,

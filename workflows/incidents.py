@@ -1,20 +1,22 @@
-"""The incident lifecycle: declare, change severity, status and owner, add notes, read back.
+"""The incident lifecycle: change severity, status and owner, acknowledge, add notes.
 
 Every function takes the caller's session and leaves committing to it, and every
 change of state appends a timeline event in the same transaction.
+
+This is the module callers import for an incident: it also re-exports declaring
+(``workflows.declaration``), reading back (``workflows.incident_view``) and the
+timeline (``workflows.timeline``), which live in their own modules.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import ContainmentAction, Incident, Reminder, RoleAssignment, TimelineEvent
+from storage.models import Incident, Reminder, RoleAssignment, TimelineEvent
 from workflows.authorisation import (
     GroupMembers,
     enforce,
@@ -23,167 +25,28 @@ from workflows.authorisation import (
     status_action,
 )
 from workflows.clock import Clock
+from workflows.declaration import MAX_DESCRIPTION as MAX_DESCRIPTION
+from workflows.declaration import MAX_EXTERNAL_REF as MAX_EXTERNAL_REF
+from workflows.declaration import MAX_TITLE as MAX_TITLE
+from workflows.declaration import DeclareRequest as DeclareRequest
+from workflows.declaration import declare as declare
 from workflows.durations import format_duration
 from workflows.errors import IncidentNotFound, InvalidInput
-from workflows.insights_policy import MARKET_CODE
+from workflows.incident_view import containment_totals as containment_totals
+from workflows.incident_view import current_assignment as current_assignment
+from workflows.incident_view import current_owner as current_owner
+from workflows.incident_view import incident_in_channel as incident_in_channel
+from workflows.incident_view import load as load
+from workflows.incident_view import snapshot as snapshot
 from workflows.lifecycle_policy import Action
 from workflows.planning import replan
 from workflows.policy import Policy
-from workflows.similar import shown_on_card
-from workflows.snapshots import IncidentSnapshot, StateChange, TimelineEntry
+from workflows.snapshots import StateChange, TimelineEntry
+from workflows.timeline import entry_of as entry_of
+from workflows.timeline import record_event as record_event
+from workflows.timeline import timeline as timeline
 
-MAX_TITLE = 150
-MAX_DESCRIPTION = 3000
 MAX_NOTE = 3000
-MAX_EXTERNAL_REF = 128
-
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TITLE)]
-
-
-class DeclareRequest(BaseModel):
-    """What a declaration needs, whichever surface (command or modal) it came from."""
-
-    model_config = ConfigDict(frozen=True)
-
-    title: Title
-    description: str = ""
-    domain: str
-    severity: str
-    restricted: bool = False
-    # Escalation intake: where it came from (a policy source key), its reference there
-    # (a regulator's case number), the market it concerns, and the external deadline.
-    source: str | None = None
-    external_ref: str | None = None
-    market: str | None = None
-    due_at: datetime | None = None
-    declared_by: str
-    declare_key: str
-    origin_channel_id: str | None = None
-    confirmation_url: str | None = None
-
-
-def declare(
-    session: Session, request: DeclareRequest, policy: Policy, clock: Clock
-) -> tuple[IncidentSnapshot, bool]:
-    """Record a new incident; returns it and whether this call created it.
-
-    A second call with the same ``declare_key`` (Slack retrying, a double submit)
-    returns the incident the first call made.
-    """
-    _check_declare(request, policy)
-    existing = session.scalar(select(Incident).where(Incident.declare_key == request.declare_key))
-    if existing is not None:
-        return snapshot(session, existing, policy), False
-    now = clock.now()
-    incident = Incident(
-        title=request.title,
-        description=request.description.strip(),
-        domain=request.domain,
-        severity=request.severity,
-        status=policy.initial_status.key,
-        restricted=request.restricted,
-        source=_source(request.source, policy),
-        external_ref=_external_ref(request.external_ref),
-        market=_market(request.market, policy),
-        due_at=request.due_at,
-        similar=[],
-        declared_by=request.declared_by,
-        declared_at=now,
-        updated_at=now,
-        declare_key=request.declare_key,
-        origin_channel_id=request.origin_channel_id,
-        confirmation_url=request.confirmation_url,
-        declarer_invited=False,
-        card_pinned=False,
-        topic_set=False,
-        provision_attempts=0,
-    )
-    try:
-        with session.begin_nested():
-            session.add(incident)
-            session.flush()
-    except IntegrityError:
-        # Another replica inserted the same declare_key between our check and insert.
-        raced = session.scalar(select(Incident).where(Incident.declare_key == request.declare_key))
-        if raced is None:
-            raise
-        return snapshot(session, raced, policy), False
-    record_event(
-        session,
-        incident,
-        now,
-        request.declared_by,
-        "declared",
-        f"Declared {policy.severity(request.severity).label}: {request.title}",
-        {
-            "severity": request.severity,
-            "domain": request.domain,
-            "restricted": request.restricted,
-            "source": incident.source,
-            "external_ref": incident.external_ref,
-            "market": incident.market,
-            "due_at": request.due_at.isoformat() if request.due_at else None,
-        },
-    )
-    replan(session, incident, policy, now)
-    return snapshot(session, incident, policy), True
-
-
-def _check_declare(request: DeclareRequest, policy: Policy) -> None:
-    if len(request.description) > MAX_DESCRIPTION:
-        raise InvalidInput(
-            f"The description is {len(request.description)} characters; "
-            f"keep it under {MAX_DESCRIPTION}.",
-            field="description",
-        )
-    if request.severity not in {s.key for s in policy.severities}:
-        raise InvalidInput(f"Unknown severity {request.severity!r}.", field="severity")
-    if request.domain not in {d.key for d in policy.domains}:
-        raise InvalidInput(f"Unknown domain {request.domain!r}.", field="domain")
-    _source(request.source, policy)
-    _external_ref(request.external_ref)
-    _market(request.market, policy)
-
-
-def _source(text: str | None, policy: Policy) -> str | None:
-    """The policy's key for a source named by key or label; empty means none."""
-    if text is None or not text.strip():
-        return None
-    found = policy.intake.find_source(text)
-    if found is None:
-        choices = ", ".join(s.key for s in policy.intake.sources)
-        message = f"Unknown source {text[:30]!r}. Choose one of {choices}."
-        raise InvalidInput(message, field="source")
-    return found.key
-
-
-def _external_ref(text: str | None) -> str | None:
-    """An external reference as written (``DSA-2026-117``), trimmed; empty means none."""
-    cleaned = (text or "").strip()
-    if len(cleaned) > MAX_EXTERNAL_REF:
-        raise InvalidInput(
-            f"The external reference is {len(cleaned)} characters; keep it to {MAX_EXTERNAL_REF}.",
-            field="external_ref",
-        )
-    return cleaned or None
-
-
-def _market(text: str | None, policy: Policy) -> str | None:
-    """A market code, upper-cased (``de`` is ``DE``); checked against the policy's list."""
-    cleaned = (text or "").strip().upper()
-    if not cleaned:
-        return None
-    if not MARKET_CODE.fullmatch(cleaned):
-        raise InvalidInput(
-            f"{cleaned[:20]!r} is not a market code; write a code such as DE, EU or US-CA.",
-            field="market",
-        )
-    if policy.intake.markets and cleaned not in policy.intake.markets:
-        choices = ", ".join(policy.intake.markets)
-        raise InvalidInput(
-            f"Market {cleaned!r} is not one this team covers: {choices}.", field="market"
-        )
-    return cleaned
 
 
 def change_severity(
@@ -205,14 +68,15 @@ def change_severity(
         raise InvalidInput(f"Unknown severity {severity!r}.", field="severity")
     incident = locked(session, incident_id)
     change = _change(incident, "severity", severity, actor, policy)
+    if change is None:
+        return None
     action = severity_action(policy, incident.severity, severity)
-    if change is not None and action is not None:
-        _authorise(session, incident_id, policy, action, actor, clock, member_of)
-    if change is not None:
-        incident.severity = severity
-        now = clock.now()
-        record_change(session, incident, now, change)
-        replan(session, incident, policy, now)
+    if action is not None:
+        authorise(session, incident_id, policy, action, actor, clock, member_of)
+    incident.severity = severity
+    now = clock.now()
+    record_change(session, incident, now, change)
+    replan(session, incident, policy, now)
     return change
 
 
@@ -246,7 +110,7 @@ def change_status(
         return None
     action = status_action(policy, incident.status, status)
     if action is not None and not preauthorised:
-        _authorise(session, incident_id, policy, action, actor, clock, member_of)
+        authorise(session, incident_id, policy, action, actor, clock, member_of)
     now = clock.now()
     target = keys.index(status)
     for position, step in enumerate(policy.statuses):
@@ -283,25 +147,9 @@ def assign_owner(
     current = current_assignment(session, incident_id, role)
     if current is not None and current.user_id == user_id:
         return None
-    enforce(
-        session,
-        incident_id,
-        policy,
-        "assign_role",
-        actor,
-        clock,
-        owner=current.user_id if current else None,
-        member_of=member_of,
-    )
+    authorise(session, incident_id, policy, "assign_role", actor, clock, member_of)
     now = clock.now()
-    if current is not None:
-        current.ended_at = now
-        current.ended_by = actor
-    session.add(
-        RoleAssignment(
-            incident_id=incident_id, role=role, user_id=user_id, assigned_by=actor, assigned_at=now
-        )
-    )
+    hand_over(session, incident_id, role, current, user_id, actor, now)
     change = StateChange(
         field="owner",
         actor=actor,
@@ -439,6 +287,7 @@ def record_paged(session: Session, incident_id: int, clock: Clock) -> None:
 def add_note(
     session: Session, incident_id: int, text: str, actor: str, clock: Clock
 ) -> TimelineEntry:
+    """A note on the timeline; unlike a status update it restarts no reminder clock."""
     text = text.strip()
     if not text:
         raise InvalidInput(
@@ -478,130 +327,7 @@ def record_channel_renamed(
     return incident.id
 
 
-# Reading back
-
-
-def incident_in_channel(session: Session, channel_id: str) -> int | None:
-    return session.scalar(select(Incident.id).where(Incident.channel_id == channel_id))
-
-
-def load(session: Session, incident_id: int, policy: Policy) -> IncidentSnapshot:
-    incident = session.get(Incident, incident_id)
-    if incident is None:
-        raise IncidentNotFound(incident_id)
-    return snapshot(session, incident, policy)
-
-
-def timeline(session: Session, incident_id: int) -> list[TimelineEntry]:
-    events = session.scalars(
-        select(TimelineEvent)
-        .where(TimelineEvent.incident_id == incident_id)
-        .order_by(TimelineEvent.occurred_at, TimelineEvent.id)
-    )
-    return [entry_of(event) for event in events]
-
-
-def snapshot(session: Session, incident: Incident, policy: Policy) -> IncidentSnapshot:
-    owner = current_assignment(session, incident.id, policy.owner_role.key)
-    return IncidentSnapshot(
-        id=incident.id,
-        title=incident.title,
-        description=incident.description,
-        domain=incident.domain,
-        domain_label=policy.label("domain", incident.domain),
-        severity=incident.severity,
-        severity_label=policy.label("severity", incident.severity),
-        severity_description=next(
-            (s.description for s in policy.severities if s.key == incident.severity), ""
-        ),
-        status=incident.status,
-        status_label=policy.label("status", incident.status),
-        restricted=incident.restricted,
-        declared_by=incident.declared_by,
-        declared_at=incident.declared_at,
-        updated_at=incident.updated_at,
-        owner=owner.user_id if owner else None,
-        channel_id=incident.channel_id,
-        channel_name=incident.channel_name,
-        card_ts=incident.card_ts,
-        acknowledged_at=incident.acknowledged_at,
-        acknowledged_by=incident.acknowledged_by,
-        oncall_paged=incident.oncall_paged,
-        oncall_rotation=incident.oncall_rotation,
-        due_at=incident.due_at,
-        roles=_held_roles(session, incident.id, policy),
-        containment=_containment_totals(session, incident.id, policy),
-        source_label=policy.intake.source_label(incident.source),
-        external_ref=incident.external_ref,
-        market=incident.market,
-        similar=shown_on_card(session, incident.similar, policy),
-    )
-
-
-def _held_roles(session: Session, incident_id: int, policy: Policy) -> tuple[tuple[str, str], ...]:
-    held = session.execute(
-        select(RoleAssignment.role, RoleAssignment.user_id)
-        .where(RoleAssignment.incident_id == incident_id, RoleAssignment.ended_at.is_(None))
-        .order_by(RoleAssignment.id)
-    ).all()
-    order = {role.key: position for position, role in enumerate(policy.roles)}
-    labels = {role.key: role.label for role in policy.roles}
-    ranked = sorted(held, key=lambda row: order.get(row.role, len(order)))
-    return tuple((labels.get(row.role, row.role), row.user_id) for row in ranked)
-
-
-def _containment_totals(
-    session: Session, incident_id: int, policy: Policy
-) -> tuple[tuple[str, int], ...]:
-    totals = dict(
-        session.execute(
-            select(ContainmentAction.kind, func.sum(ContainmentAction.count))
-            .where(ContainmentAction.incident_id == incident_id)
-            .group_by(ContainmentAction.kind)
-        ).all()
-    )
-    kinds = policy.lifecycle.containment_kinds
-    known = [(kind.label, int(totals.pop(kind.key))) for kind in kinds if kind.key in totals]
-    return tuple(known + [(key, int(total)) for key, total in sorted(totals.items())])
-
-
-# Provisioning bookkeeping (the steps themselves live in workflows.provisioning)
-
-
-def claim_provisioning(session: Session, incident_id: int, clock: Clock, lease: timedelta) -> bool:
-    """Take a short lease on provisioning one incident, so two workers never race on it."""
-    now = clock.now()
-    result = session.execute(
-        update(Incident)
-        .where(
-            Incident.id == incident_id,
-            Incident.provisioned_at.is_(None),
-            (Incident.provision_lease_until.is_(None)) | (Incident.provision_lease_until < now),
-        )
-        .values(provision_lease_until=now + lease)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(getattr(result, "rowcount", 0))
-
-
-def unprovisioned(session: Session, clock: Clock, older_than: timedelta, limit: int) -> list[int]:
-    """Incidents whose Slack side is unfinished and nobody is working on."""
-    now = clock.now()
-    return list(
-        session.scalars(
-            select(Incident.id)
-            .where(
-                Incident.provisioned_at.is_(None),
-                Incident.declared_at < now - older_than,
-                (Incident.provision_lease_until.is_(None)) | (Incident.provision_lease_until < now),
-            )
-            .order_by(Incident.id)
-            .limit(limit)
-        )
-    )
-
-
-# Internals
+# Internals shared with ``workflows.roles``, ``workflows.closing`` and the like
 
 
 def locked(session: Session, incident_id: int) -> Incident:
@@ -612,20 +338,7 @@ def locked(session: Session, incident_id: int) -> Incident:
     return incident
 
 
-def current_assignment(session: Session, incident_id: int, role: str) -> RoleAssignment | None:
-    return session.scalar(
-        select(RoleAssignment)
-        .where(
-            RoleAssignment.incident_id == incident_id,
-            RoleAssignment.role == role,
-            RoleAssignment.ended_at.is_(None),
-        )
-        .order_by(RoleAssignment.id.desc())
-        .limit(1)
-    )
-
-
-def _authorise(
+def authorise(
     session: Session,
     incident_id: int,
     policy: Policy,
@@ -634,8 +347,10 @@ def _authorise(
     clock: Clock,
     member_of: GroupMembers,
 ) -> None:
-    """Refuse, and keep the refusal on the timeline, unless ``actor`` may take ``action``."""
-    owner = current_assignment(session, incident_id, policy.owner_role.key)
+    """Refuse, and keep the refusal on the timeline, unless ``actor`` may take ``action``.
+
+    The rules turn on who owns the incident now, so this reads that first.
+    """
     enforce(
         session,
         incident_id,
@@ -643,8 +358,28 @@ def _authorise(
         action,
         actor,
         clock,
-        owner=owner.user_id if owner else None,
+        owner=current_owner(session, incident_id, policy),
         member_of=member_of,
+    )
+
+
+def hand_over(
+    session: Session,
+    incident_id: int,
+    role: str,
+    current: RoleAssignment | None,
+    user_id: str,
+    actor: str,
+    now: datetime,
+) -> None:
+    """Give ``role`` to ``user_id``: the ``current`` holding is ended, not erased (history)."""
+    if current is not None:
+        current.ended_at = now
+        current.ended_by = actor
+    session.add(
+        RoleAssignment(
+            incident_id=incident_id, role=role, user_id=user_id, assigned_by=actor, assigned_at=now
+        )
     )
 
 
@@ -694,38 +429,4 @@ def record_change(
         kind,
         text,
         {"before": change.before, "after": change.after},
-    )
-
-
-def record_event(
-    session: Session,
-    incident: Incident,
-    now: datetime,
-    actor: str | None,
-    kind: str,
-    text: str,
-    data: dict[str, Any],
-) -> TimelineEvent:
-    """Append one timeline event; the database refuses updates and deletes of its rows."""
-    event = TimelineEvent(
-        incident_id=incident.id,
-        occurred_at=now,
-        actor=actor,
-        kind=kind,
-        text=text,
-        data=data,
-    )
-    session.add(event)
-    session.flush()
-    return event
-
-
-def entry_of(event: TimelineEvent) -> TimelineEntry:
-    """A timeline event as plain data for renderers."""
-    return TimelineEntry(
-        occurred_at=event.occurred_at,
-        actor=event.actor,
-        kind=event.kind,
-        text=event.text,
-        data=dict(event.data),
     )

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Float,
     and_,
     case,
     exists,
@@ -27,10 +28,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from storage.models import ContainmentAction, FollowUp, Incident, TimelineEvent
-from storage.types import UTCDateTime
-from workflows.kpi_models import Attainment, FollowUps, Reopens, Scope, Timing
+from workflows.kpi_models import Attainment, FollowUps, Reopens, Timing
 from workflows.periods import Period
-from workflows.sql_time import nearest_rank_percentiles, seconds_between
+from workflows.scope import Scope, in_scope
+from workflows.sql_time import (
+    nearest_rank_percentiles,
+    read_seconds,
+    seconds_between,
+    utc_param,
+)
 
 TOLERANCE_SECONDS = 0.001
 """SQLite subtracts times as Julian days, off by some microseconds (5 minutes comes out as
@@ -47,18 +53,6 @@ CLOCKS: Mapping[str, Clock] = {
     "resolve": Incident.resolved_at,
 }
 """The incident clocks timed from declaration, by name."""
-
-
-def in_scope(scope: Scope) -> list[Condition]:
-    """Incidents of the scope's domain, market and source (each only when given)."""
-    conditions: list[Condition] = []
-    if scope.domain is not None:
-        conditions.append(Incident.domain == scope.domain)
-    if scope.market is not None:
-        conditions.append(Incident.market == scope.market)
-    if scope.source is not None:
-        conditions.append(Incident.source == scope.source)
-    return conditions
 
 
 def in_cohort(period: Period, scope: Scope) -> list[Condition]:
@@ -108,8 +102,8 @@ def timings(session: Session, cohort: Sequence[Condition]) -> dict[str, Timing]:
         row = ranked.get(name)
         result[name] = Timing(
             n=int(row.n) if row else 0,
-            p50_seconds=_seconds(row.p50) if row else None,
-            p90_seconds=_seconds(row.p90) if row else None,
+            p50_seconds=read_seconds(row.p50) if row else None,
+            p90_seconds=read_seconds(row.p90) if row else None,
             running=int(getattr(running, name) or 0),
         )
     return result
@@ -121,10 +115,10 @@ def acknowledge_attainment(
     """Per severity in ``limits`` (acknowledge_within in seconds): met, missed, pending."""
     if not limits:
         return {}
-    limit = case(dict(limits), value=Incident.severity) + TOLERANCE_SECONDS
+    limit = severity_threshold(Incident.severity, limits) + TOLERANCE_SECONDS
     acknowledged = Incident.acknowledged_at.is_not(None)
     took = seconds_between(Incident.acknowledged_at, Incident.declared_at)
-    waited = seconds_between(_at(now), Incident.declared_at)
+    waited = seconds_between(utc_param(now), Incident.declared_at)
     rows = session.execute(
         select(
             Incident.severity,
@@ -175,9 +169,9 @@ def update_attainment(
         .over(partition_by=marks.c.incident_id, order_by=marks.c.at)
         .label("next_at"),
     ).subquery("intervals")
-    ends = func.coalesce(intervals.c.next_at, intervals.c.resolved_at, _at(now))
+    ends = func.coalesce(intervals.c.next_at, intervals.c.resolved_at, utc_param(now))
     length = seconds_between(ends, intervals.c.at)
-    limit = case(dict(limits), value=intervals.c.severity) + TOLERANCE_SECONDS
+    limit = severity_threshold(intervals.c.severity, limits) + TOLERANCE_SECONDS
     still_open = and_(intervals.c.next_at.is_(None), intervals.c.resolved_at.is_(None))
     rows = session.execute(
         select(
@@ -244,19 +238,24 @@ def reopens(session: Session, cohort: Sequence[Condition]) -> Reopens:
     return Reopens(resolved=int(resolved or 0), reopened=int(again or 0))
 
 
+def severity_threshold(
+    severity: ColumnElement[Any] | InstrumentedAttribute[str],
+    seconds: Mapping[str, float],
+    otherwise: float | None = None,
+) -> ColumnElement[float]:
+    """A policy threshold as SQL: ``CASE severity WHEN … THEN <seconds> ELSE otherwise END``.
+
+    ``seconds`` comes from ``EscalationPolicy.acknowledge_seconds`` or ``update_seconds``;
+    a severity it does not list gets ``otherwise`` (NULL, unless given).
+    """
+    if not seconds:
+        return literal(otherwise, Float())
+    return case(dict(seconds), value=severity, else_=otherwise)
+
+
 def _count(condition: Condition) -> ColumnElement[int]:
     """How many rows meet ``condition`` (COUNT of a CASE: the same on both databases)."""
     return func.count(case((condition, 1)))
-
-
-def _at(moment: datetime) -> ColumnElement[datetime]:
-    """A time as a bound parameter stored the way the columns are (naive UTC on SQLite)."""
-    return literal(moment, UTCDateTime())
-
-
-def _seconds(value: Any) -> float | None:
-    """Rounded to the millisecond, which SQLite's Julian-day arithmetic is good for."""
-    return None if value is None else round(float(value), 3)
 
 
 def _attainment(met: Any, missed: Any, pending: Any) -> Attainment:

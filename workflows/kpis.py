@@ -41,23 +41,9 @@ def compute_kpis(
     """
     cohort = q.in_cohort(period, scope)
     timings = q.timings(session, cohort)
-    escalation = policy.escalation.severities
-    acknowledge = q.acknowledge_attainment(
-        session,
-        cohort,
-        {key: entry.acknowledge_within.total_seconds() for key, entry in escalation.items()},
-        now,
-    )
-    updates = q.update_attainment(
-        session,
-        cohort,
-        {
-            key: entry.update_every.total_seconds()
-            for key, entry in escalation.items()
-            if entry.update_every is not None
-        },
-        now,
-    )
+    escalation = policy.escalation
+    acknowledge = q.acknowledge_attainment(session, cohort, escalation.acknowledge_seconds(), now)
+    updates = q.update_attainment(session, cohort, escalation.update_seconds(), now)
     return Kpis(
         period=period,
         scope=scope,

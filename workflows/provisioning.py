@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.models import Incident
@@ -58,7 +59,7 @@ class Provisioner:
     def provision(self, incident_id: int) -> ProvisionOutcome | None:
         """Finish whatever is left; ``None`` when another worker holds the lease or it is done."""
         with self._sessions.begin() as session:
-            if not incidents.claim_provisioning(session, incident_id, self._clock, LEASE):
+            if not claim(session, incident_id, self._clock, LEASE):
                 return None
         try:
             self._run_steps(incident_id)
@@ -82,7 +83,7 @@ class Provisioner:
     def resume_pending(self, older_than: timedelta = timedelta(seconds=30), limit: int = 20) -> int:
         """Retry incidents whose provisioning stopped; returns how many were completed."""
         with self._sessions.begin() as session:
-            pending = incidents.unprovisioned(session, self._clock, older_than, limit)
+            pending = unprovisioned(session, self._clock, older_than, limit)
         completed = 0
         for incident_id in pending:
             outcome = self.provision(incident_id)
@@ -177,3 +178,44 @@ class Provisioner:
                 setattr(row, name, value)
             session.flush()
             return row
+
+
+# Bookkeeping on the incident row: who is working on it, and which are left unfinished
+
+
+def claim(session: Session, incident_id: int, clock: Clock, lease: timedelta) -> bool:
+    """Take a short lease on provisioning one incident, so two workers never race on it."""
+    now = clock.now()
+    result = session.execute(
+        update(Incident)
+        .where(
+            Incident.id == incident_id,
+            Incident.provisioned_at.is_(None),
+            _unleased(now),
+        )
+        .values(provision_lease_until=now + lease)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def unprovisioned(session: Session, clock: Clock, older_than: timedelta, limit: int) -> list[int]:
+    """Incidents whose Slack side is unfinished and nobody is working on."""
+    now = clock.now()
+    return list(
+        session.scalars(
+            select(Incident.id)
+            .where(
+                Incident.provisioned_at.is_(None),
+                Incident.declared_at < now - older_than,
+                _unleased(now),
+            )
+            .order_by(Incident.id)
+            .limit(limit)
+        )
+    )
+
+
+def _unleased(now: datetime) -> ColumnElement[bool]:
+    """No worker holds the lease: never taken, or run out (the worker died or gave up)."""
+    return Incident.provision_lease_until.is_(None) | (Incident.provision_lease_until < now)

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage.models import Reminder
 from workflows.clock import Clock
+from workflows.durations import format_span
 from workflows.gateway import SlackFailure
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,16 @@ class Due:
     due_at: datetime
     data: dict[str, Any]
     late_by: timedelta | None
+
+    @property
+    def late_seconds(self) -> int | None:
+        """How late it went out, in whole seconds, as the timeline records it."""
+        return int(self.late_by.total_seconds()) if self.late_by else None
+
+    @property
+    def late_note(self) -> str:
+        """`` (sent 5m late)`` for a timeline text when it went out late, else nothing."""
+        return "" if self.late_by is None else f" (sent {format_span(self.late_by)} late)"
 
     @property
     def series(self) -> str:

@@ -10,16 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from storage.models import ContainmentAction, FollowUp, Incident, RoleAssignment, TimelineEvent
+from workflows import timeline
 from workflows.errors import IncidentNotFound
 from workflows.policy import Policy
 
 NOT_YET = "not yet"
 BOT = "Firebreak"
+
+Row = TypeVar("Row", RoleAssignment, ContainmentAction, FollowUp)
 
 
 def render_report(session: Session, incident_id: int, policy: Policy) -> str:
@@ -27,32 +31,10 @@ def render_report(session: Session, incident_id: int, policy: Policy) -> str:
     incident = session.get(Incident, incident_id)
     if incident is None:
         raise IncidentNotFound(incident_id)
-    events = list(
-        session.scalars(
-            select(TimelineEvent)
-            .where(TimelineEvent.incident_id == incident_id)
-            .order_by(TimelineEvent.occurred_at, TimelineEvent.id)
-        )
-    )
-    roles = list(
-        session.scalars(
-            select(RoleAssignment)
-            .where(RoleAssignment.incident_id == incident_id)
-            .order_by(RoleAssignment.assigned_at, RoleAssignment.id)
-        )
-    )
-    actions = list(
-        session.scalars(
-            select(ContainmentAction)
-            .where(ContainmentAction.incident_id == incident_id)
-            .order_by(ContainmentAction.occurred_at, ContainmentAction.id)
-        )
-    )
-    followups = list(
-        session.scalars(
-            select(FollowUp).where(FollowUp.incident_id == incident_id).order_by(FollowUp.id)
-        )
-    )
+    events = timeline.events(session, incident_id)
+    roles = _of_incident(session, RoleAssignment, incident_id, RoleAssignment.assigned_at)
+    actions = _of_incident(session, ContainmentAction, incident_id, ContainmentAction.occurred_at)
+    followups = _of_incident(session, FollowUp, incident_id)
     sections = [
         _title(incident),
         _summary(incident, roles, policy),
@@ -67,6 +49,17 @@ def render_report(session: Session, incident_id: int, policy: Policy) -> str:
         _timeline(events),
     ]
     return "\n\n".join(sections) + "\n"
+
+
+def _of_incident(
+    session: Session, model: type[Row], incident_id: int, *first_by: InstrumentedAttribute[Any]
+) -> list[Row]:
+    """The incident's rows of ``model``, ordered by ``first_by``, then as written (by id)."""
+    return list(
+        session.scalars(
+            select(model).where(model.incident_id == incident_id).order_by(*first_by, model.id)
+        )
+    )
 
 
 def format_span(span: timedelta) -> str:

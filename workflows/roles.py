@@ -14,11 +14,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import Incident, RoleAssignment, TimelineEvent
+from storage.models import RoleAssignment
 from workflows import incidents
-from workflows.authorisation import GroupMembers, enforce, nobody
+from workflows.authorisation import GroupMembers, nobody
 from workflows.clock import Clock
-from workflows.errors import IncidentNotFound, InvalidInput
+from workflows.errors import InvalidInput
 from workflows.policy import Policy, Role
 
 
@@ -95,49 +95,24 @@ def assign(
             if owner_change is None
             else _change(incident_id, found, owner_change.before, user_id, actor)
         )
-    incident = session.scalar(select(Incident).where(Incident.id == incident_id).with_for_update())
-    if incident is None:
-        raise IncidentNotFound(incident_id)
+    incident = incidents.locked(session, incident_id)
     current = incidents.current_assignment(session, incident_id, found.key)
     if current is not None and current.user_id == user_id:
         return None
-    owner = incidents.current_assignment(session, incident_id, policy.owner_role.key)
-    enforce(
-        session,
-        incident_id,
-        policy,
-        "assign_role",
-        actor,
-        clock,
-        owner=owner.user_id if owner else None,
-        member_of=member_of,
-    )
+    incidents.authorise(session, incident_id, policy, "assign_role", actor, clock, member_of)
     now = clock.now()
     before = current.user_id if current else None
-    if current is not None:
-        current.ended_at = now
-        current.ended_by = actor
-    session.add(
-        RoleAssignment(
-            incident_id=incident_id,
-            role=found.key,
-            user_id=user_id,
-            assigned_by=actor,
-            assigned_at=now,
-        )
-    )
+    incidents.hand_over(session, incident_id, found.key, current, user_id, actor, now)
     incident.updated_at = now
-    session.add(
-        TimelineEvent(
-            incident_id=incident_id,
-            occurred_at=now,
-            actor=actor,
-            kind="role_assigned",
-            text=f"assigned the {found.label} role",
-            data={"role": found.key, "user": user_id, "before": before, "after": user_id},
-        )
+    incidents.record_event(
+        session,
+        incident,
+        now,
+        actor,
+        "role_assigned",
+        f"assigned the {found.label} role",
+        {"role": found.key, "user": user_id, "before": before, "after": user_id},
     )
-    session.flush()
     return _change(incident_id, found, before, user_id, actor)
 
 

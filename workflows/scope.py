@@ -10,7 +10,7 @@ refused instead of quietly counting nothing.
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from storage.models import Incident
@@ -50,6 +50,18 @@ class Scope(BaseModel):
         if self.source is not None:
             labels.append(f"from {policy.intake.source_label(self.source) or self.source}")
         return tuple(labels)
+
+
+def in_scope(scope: Scope) -> list[ColumnElement[bool]]:
+    """SQL conditions on ``Incident`` for the scope's domain, market and source (when given)."""
+    conditions: list[ColumnElement[bool]] = []
+    if scope.domain is not None:
+        conditions.append(Incident.domain == scope.domain)
+    if scope.market is not None:
+        conditions.append(Incident.market == scope.market)
+    if scope.source is not None:
+        conditions.append(Incident.source == scope.source)
+    return conditions
 
 
 class BadScope(InvalidInput):

@@ -8,13 +8,16 @@ dialect's own functions; nothing here loads incidents into Python.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Select, String, case, func, select
+from sqlalchemy import ColumnElement, Float, Select, String, case, func, literal, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.sql.selectable import Subquery
+
+from storage.types import UTCDateTime
 
 
 class seconds_between(FunctionElement[float]):
@@ -40,6 +43,21 @@ def _seconds_sqlite(element: seconds_between, compiler: SQLCompiler, **kw: Any) 
         f"((julianday({compiler.process(later, **kw)}) - "
         f"julianday({compiler.process(earlier, **kw)})) * 86400.0)"
     )
+
+
+def utc_param(moment: datetime) -> ColumnElement[datetime]:
+    """A time as a bound parameter stored the way the columns are (naive UTC on SQLite),
+    so ``seconds_between`` compares like with like whatever zone ``moment`` is in."""
+    return literal(moment, UTCDateTime())
+
+
+def read_seconds(value: Any) -> float | None:
+    """A ``seconds_between`` value as read back, rounded to the millisecond.
+
+    PostgreSQL's EXTRACT gives a Decimal; SQLite's Julian-day arithmetic a float some
+    microseconds off (5 minutes is 299.99998 s). Milliseconds are the same on both.
+    """
+    return None if value is None else round(float(value), 3)
 
 
 class week_start(FunctionElement[str]):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
@@ -19,8 +19,13 @@ from sqlalchemy.orm import Session
 from storage.models import Incident
 from workflows.errors import InvalidInput
 from workflows.policy import Policy
-from workflows.scope import Scope
-from workflows.sql_time import nearest_rank_percentiles, seconds_between, week_start
+from workflows.scope import Scope, in_scope
+from workflows.sql_time import (
+    nearest_rank_percentiles,
+    read_seconds,
+    seconds_between,
+    week_start,
+)
 
 TrendBy = Literal["severity", "domain"]
 
@@ -91,13 +96,8 @@ def weekly_trend(
     mondays = week_mondays(now, weeks)
     start = datetime.combine(mondays[0], time(0), tzinfo=UTC)
     end = datetime.combine(mondays[-1] + timedelta(days=7), time(0), tzinfo=UTC)
-    where: list[ColumnElement[bool]] = [Incident.declared_at >= start, Incident.declared_at < end]
-    if domain is not None:
-        where.append(Incident.domain == domain)
-    if market is not None:
-        where.append(Incident.market == market)
-    if source is not None:
-        where.append(Incident.source == source)
+    scope = Scope(domain=domain, market=market, source=source)
+    where = [Incident.declared_at >= start, Incident.declared_at < end, *in_scope(scope)]
 
     counts = _counts(session, by, where)
     resolving = _resolve_times(session, where)
@@ -122,7 +122,7 @@ def weekly_trend(
         resolved=tuple(n for n, _, _ in per_week),
         median_resolve_seconds=tuple(p50 for _, p50, _ in per_week),
         p90_resolve_seconds=tuple(p90 for _, _, p90 in per_week),
-        scope=Scope(domain=domain, market=market, source=source).labels(policy),
+        scope=scope.labels(policy),
     )
 
 
@@ -161,15 +161,9 @@ def _resolve_times(
     )
     statement = nearest_rank_percentiles(measured, "seconds", (50, 90), by=["week"])
     return {
-        date.fromisoformat(row.week): (int(row.n), _seconds(row.p50), _seconds(row.p90))
+        date.fromisoformat(row.week): (int(row.n), read_seconds(row.p50), read_seconds(row.p90))
         for row in session.execute(statement)
     }
-
-
-def _seconds(value: Any) -> float | None:
-    # PostgreSQL's EXTRACT gives a Decimal; SQLite's julianday arithmetic a float a few
-    # microseconds off. Milliseconds are more than a chart needs and the same on both.
-    return None if value is None else round(float(value), 3)
 
 
 def trend_title(trend: WeeklyTrend) -> str:
