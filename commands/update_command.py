@@ -14,12 +14,11 @@ from slack_sdk import WebClient
 from commands import ids
 from commands.blocks.modals import update_modal
 from commands.errors import reported_after_ack
-from commands.payload import acting_user, metadata, state_values
+from commands.payload import acting_user, metadata, state_values, text_value
 from commands.services import Services
 from commands.verbs import Invocation, Verbs
 from workflows import incidents
 from workflows.durations import parse_duration
-from workflows.errors import InvalidInput
 from workflows.publishing import publish_change, publish_status_update
 
 
@@ -56,30 +55,18 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
     def on_update(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         incident_id = int(metadata(view).get("incident_id", 0))
         values = state_values(view)
-        happened = str(values.get("happened") or "").strip()
-        doing = str(values.get("doing") or "").strip()
-        if not happened:
-            raise InvalidInput("Say what happened since the last update.", field="happened")
-        next_in = parse_duration(str(values.get("next_update") or "1h"))
-        text = f"What happened: {happened}\nWhat we're doing: {doing or '—'}"
-        user = acting_user(body)
         with services.sessions.begin() as session:
-            status = str(values.get("status") or "")
-            change = (
-                incidents.change_status(
-                    session,
-                    incident_id,
-                    status,
-                    user,
-                    services.policy,
-                    services.clock,
-                    member_of=services.directory.members_of,
-                )
-                if status
-                else None
-            )
-            entry = incidents.record_status_update(
-                session, incident_id, text, user, services.policy, services.clock, next_in
+            change, entry = incidents.record_update_form(
+                session,
+                incident_id,
+                status=text_value(values, "status"),
+                happened=text_value(values, "happened") or "",
+                doing=text_value(values, "doing") or "",
+                next_update_in=parse_duration(text_value(values, "next_update") or "1h"),
+                actor=acting_user(body),
+                policy=services.policy,
+                clock=services.clock,
+                member_of=services.directory.members_of,
             )
             current = incidents.load(session, incident_id, services.policy)
         ack()

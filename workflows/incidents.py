@@ -238,6 +238,33 @@ def record_status_update(
     return entry_of(event)
 
 
+def record_update_form(
+    session: Session,
+    incident_id: int,
+    *,
+    status: str | None,
+    happened: str,
+    doing: str,
+    next_update_in: timedelta,
+    actor: str,
+    policy: Policy,
+    clock: Clock,
+    member_of: GroupMembers = nobody,
+) -> tuple[StateChange | None, TimelineEntry]:
+    """The update form: an optional move along the lifecycle and the update, together."""
+    happened, doing = happened.strip(), doing.strip()
+    if not happened:
+        raise InvalidInput("Say what happened since the last update.", field="happened")
+    change = None
+    if status:
+        change = change_status(
+            session, incident_id, status, actor, policy, clock, member_of=member_of
+        )
+    text = f"What happened: {happened}\nWhat we're doing: {doing or '—'}"
+    entry = record_status_update(session, incident_id, text, actor, policy, clock, next_update_in)
+    return change, entry
+
+
 def snooze(
     session: Session,
     reminder_id: int,
