@@ -1,7 +1,8 @@
 """HTTP mode: Slack's requests on ``POST /slack/events``, health on ``GET /healthz``.
 
-Bolt's WSGI adapter handles Slack; waitress (a threaded, production WSGI server)
-serves it.
+Bolt's WSGI adapter handles Slack behind :class:`~bot.request_guard.RequestGuard`,
+which refuses anything Slack would not send before Bolt sees it; waitress (a
+threaded, production WSGI server) serves both.
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from waitress.server import create_server
+
+from bot.bolt_adapter import FirebreakRequestHandler
+from bot.replay_ledger import ReplayLedger
+from bot.request_guard import RequestGuard
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -26,8 +30,15 @@ HEALTH_PATH = "/healthz"
 MAX_REQUEST_BODY = 1024 * 1024
 
 
-def wsgi_application(app: App, engine: Engine) -> WSGIApplication:
-    slack = SlackRequestHandler(app, path=SLACK_EVENTS_PATH)
+def wsgi_application(app: App, engine: Engine, signing_secret: str) -> WSGIApplication:
+    """Health, and Slack's requests guarded; replays are caught through ``engine``'s database."""
+    slack = RequestGuard(
+        FirebreakRequestHandler(app, path=SLACK_EVENTS_PATH),
+        path=SLACK_EVENTS_PATH,
+        signing_secret=signing_secret,
+        ledger=ReplayLedger(engine),
+        max_body=MAX_REQUEST_BODY,
+    )
 
     def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":

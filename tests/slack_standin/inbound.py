@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
 import time
 import urllib.error
@@ -16,8 +17,10 @@ import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 INBOUND_TIMEOUT = 10.0
+RAW_CHUNK = 16 * 1024
 ACK_DEADLINE = 3.0
 """Slack gives up on an app that has not answered within 3 s (PLATFORM.md, Ack deadline)."""
 
@@ -64,8 +67,16 @@ def post_signed(
     forge_signature: bool = False,
     extra_headers: Mapping[str, str] | None = None,
 ) -> InboundResponse:
-    """POST ``body`` to ``url`` signed like Slack; 4xx/5xx answers are returned, not raised."""
+    """POST ``body`` to ``url`` signed like Slack; 4xx/5xx answers are returned, not raised.
+
+    A retry (``X-Slack-Retry-Num`` among ``extra_headers``) is signed afresh. Slack sends
+    it seconds after the attempt it repeats, so its timestamp is later; the stand-in does
+    not wait, so without a ``timestamp`` it dates retry N that many seconds ahead.
+    """
     stamp = int(time.time()) if timestamp is None else timestamp
+    retry_num = (extra_headers or {}).get("X-Slack-Retry-Num")
+    if timestamp is None and retry_num is not None and retry_num.isdigit():
+        stamp += int(retry_num)
     secret = signing_secret + "-forged" if forge_signature else signing_secret
     headers = {
         "Content-Type": content_type,
@@ -104,3 +115,47 @@ def retry_headers(retry_num: int | None, retry_reason: str | None) -> dict[str, 
         "X-Slack-Retry-Num": str(retry_num),
         "X-Slack-Retry-Reason": retry_reason or "http_timeout",
     }
+
+
+def signed_headers(
+    signing_secret: str, body: bytes, content_type: str, timestamp: int | None = None
+) -> dict[str, str]:
+    """The headers Slack sends with ``body``, for tests that then change one of them."""
+    stamp = int(time.time()) if timestamp is None else timestamp
+    return {
+        "Content-Type": content_type,
+        "X-Slack-Request-Timestamp": str(stamp),
+        "X-Slack-Signature": signature(signing_secret, stamp, body),
+    }
+
+
+def send_raw(
+    url: str,
+    body: bytes = b"",
+    headers: Mapping[str, str] | None = None,
+    *,
+    method: str = "POST",
+    chunked: bool = False,
+) -> InboundResponse:
+    """Send exactly ``headers`` and ``body``, nothing signed or fixed up: what Slack never
+    sends, for tests of how the app refuses it. ``chunked`` sends the body with
+    ``Transfer-Encoding: chunked`` instead of a Content-Length."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(
+        parts.hostname or "127.0.0.1", parts.port, timeout=INBOUND_TIMEOUT
+    )
+    started = time.monotonic()
+    try:
+        if chunked:
+            pieces = (body[i : i + RAW_CHUNK] for i in range(0, len(body), RAW_CHUNK))
+            connection.request(
+                method, parts.path, body=pieces, headers=dict(headers or {}), encode_chunked=True
+            )
+        else:
+            connection.request(method, parts.path, body=body, headers=dict(headers or {}))
+        response = connection.getresponse()
+        answer_headers = {k.lower(): v for k, v in response.getheaders()}
+        text = response.read().decode("utf-8", "replace")
+    finally:
+        connection.close()
+    return InboundResponse(response.status, answer_headers, text, time.monotonic() - started)

@@ -25,14 +25,17 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
-from websockets.exceptions import ConnectionClosed
-from websockets.http11 import Request, Response
-from websockets.sync.server import Server, ServerConnection, serve
-
 from .inbound import ACK_DEADLINE, InboundResponse
+
+if TYPE_CHECKING:
+    from websockets.http11 import Request, Response
+    from websockets.sync.server import Server, ServerConnection
+
+# websockets (a test extra) is imported where a connection is served, not here: the browser
+# sandbox runs the stand-in in HTTP mode from a plain `pip install -e .`.
 
 EnvelopeType = Literal["slash_commands", "interactive", "events_api"]
 
@@ -124,6 +127,8 @@ class SocketModeServer:
 
     def start(self) -> None:
         """Bind 127.0.0.1 on an OS-chosen port and serve in a daemon thread; idempotent."""
+        from websockets.sync.server import serve
+
         with self._cond:
             if self._server is not None:
                 return
@@ -198,6 +203,8 @@ class SocketModeServer:
         The connections stop counting as open at once, so a following
         :meth:`wait_for_connection` waits for the app's new connection.
         """
+        from websockets.exceptions import ConnectionClosed
+
         with self._cond:
             links = [link for link in self._links if link.ready]
             for link in links:
@@ -225,15 +232,8 @@ class SocketModeServer:
         ack deadline for the new one, as Slack holds it. No ack within the deadline gives
         status 0 and a problem; a later ack is ignored, as Slack ignores it.
         """
-        link = self._newest_link(ACK_DEADLINE)
-        if link is None:
-            return no_answer(
-                f"no Socket Mode connection open for {ACK_DEADLINE:g} s; "
-                "Slack could not deliver the request"
-            )
-        envelope_id = str(uuid.uuid4())
         envelope: dict[str, Any] = {
-            "envelope_id": envelope_id,
+            "envelope_id": str(uuid.uuid4()),
             "type": kind,
             "payload": payload,
             "accepts_response_payload": accepts_response_payload,
@@ -241,6 +241,20 @@ class SocketModeServer:
         if kind == "events_api":
             envelope["retry_attempt"] = retry_attempt or 0
             envelope["retry_reason"] = retry_reason or ("" if retry_attempt is None else "timeout")
+        return self.exchange_envelope(envelope)
+
+    def exchange_envelope(self, envelope: Mapping[str, Any]) -> InboundResponse:
+        """Send ``envelope`` as given (any shape; for tests of what Slack should never send)
+        and wait for the ack of its ``envelope_id``, as :meth:`exchange` does."""
+        from websockets.exceptions import ConnectionClosed
+
+        link = self._newest_link(ACK_DEADLINE)
+        if link is None:
+            return no_answer(
+                f"no Socket Mode connection open for {ACK_DEADLINE:g} s; "
+                "Slack could not deliver the request"
+            )
+        envelope_id = str(envelope.get("envelope_id"))
         pending = _Pending()
         with self._cond:
             self._pending[envelope_id] = pending
@@ -260,6 +274,15 @@ class SocketModeServer:
                 elapsed,
             )
         return ack_response(pending.ack, elapsed)
+
+    def send_frame(self, frame: str) -> None:
+        """Send the text ``frame`` as is on the newest open connection, expecting no ack
+        (not JSON, no envelope_id: what Slack should never send)."""
+        link = self._newest_link(ACK_DEADLINE)
+        if link is None:
+            raise AssertionError("no Socket Mode connection open to send a frame on")
+        with link.send_lock:
+            link.connection.send(frame)
 
     def _newest_link(self, timeout: float) -> _Link | None:
         deadline = time.monotonic() + timeout
@@ -287,6 +310,8 @@ class SocketModeServer:
         return connection.respond(HTTPStatus.UNAUTHORIZED, "invalid or used ticket\n")
 
     def _handle(self, connection: ServerConnection) -> None:
+        from websockets.exceptions import ConnectionClosed
+
         link = _Link(connection)
         try:
             with link.send_lock:
