@@ -18,7 +18,7 @@ from typing import TextIO
 
 from bot.cli_support import CommandFailed, Subcommands, incident_number, policy_for, sessions_for
 from bot.settings import Settings
-from workflows import audit
+from workflows import audit, refusals
 from workflows.exports import FORMATS, KINDS, BadMoment, ExportQuery, export, parse_moment
 
 AUDIT_FORMATS = ("text", "jsonl")
@@ -57,9 +57,22 @@ def add_commands(commands: Subcommands) -> None:
     exporting.set_defaults(run=_export)
 
     auditing = commands.add_parser(
-        "audit", help="print an incident's audit trail: every change, who, when, from where"
+        "audit",
+        help="print an incident's audit trail (every change, who, when, from where), "
+        "or every refused attempt with --refusals",
     )
-    auditing.add_argument("incident", help="the incident, as INC-42 or 42")
+    auditing.add_argument("incident", nargs="?", help="the incident, as INC-42 or 42")
+    auditing.add_argument(
+        "--refusals",
+        action="store_true",
+        help="instead: every attempt the policy refused, on incidents and workspace-wide",
+    )
+    auditing.add_argument(
+        "--since",
+        type=_moment,
+        metavar="WHEN",
+        help="with --refusals: from this date or time on (UTC unless it has an offset)",
+    )
     auditing.add_argument("--format", choices=AUDIT_FORMATS, default="text", help="default: text")
     auditing.set_defaults(run=_audit)
 
@@ -126,6 +139,16 @@ def _to_file(path: Path, write: Callable[[TextIO], int]) -> int:
 
 def _audit(settings: Settings, args: argparse.Namespace) -> int:
     """Print the trail oldest first (an unknown incident exits 1, see ``bot.cli.main``)."""
+    if args.refusals:
+        if args.incident is not None:
+            raise CommandFailed(
+                "give an incident or --refusals, not both (an incident's trail shows its refusals)"
+            )
+        return _refusals(settings, args)
+    if args.incident is None:
+        raise CommandFailed("say which incident (INC-42), or ask for --refusals")
+    if args.since is not None:
+        raise CommandFailed("--since goes with --refusals; an incident's trail is printed whole")
     number = incident_number(args.incident)
     with sessions_for(settings)() as session:
         for entry in audit.trail(session, number):
@@ -133,5 +156,17 @@ def _audit(settings: Settings, args: argparse.Namespace) -> int:
                 line = json.dumps(audit.record(entry), ensure_ascii=False)
             else:
                 line = audit.line(entry)
+            sys.stdout.write(line + "\n")
+    return 0
+
+
+def _refusals(settings: Settings, args: argparse.Namespace) -> int:
+    """Every refusal, oldest first: incident steps from timelines, workspace steps beside."""
+    with sessions_for(settings)() as session:
+        for entry in refusals.refusals(session, args.since):
+            if args.format == "jsonl":
+                line = json.dumps(refusals.record(entry), ensure_ascii=False)
+            else:
+                line = refusals.line(entry)
             sys.stdout.write(line + "\n")
     return 0

@@ -256,3 +256,36 @@ class FollowUp(Base):
     done_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_follow_ups_open", "status", "due_at"),)
+
+
+class RequestReplay(Base):
+    """An accepted Slack request's signature; a second arrival of it is a replay.
+
+    Kept only for Slack's five-minute signing window, so the table stays tiny.
+    """
+
+    __tablename__ = "request_replays"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_request_replays_seen_at", "seen_at"),)
+
+
+class Refusal(Base):
+    """An attempt the policy refused that concerns no one incident (an export, an override).
+
+    Refusals of an incident's steps are on its timeline (kind ``refused``); these have no
+    incident to hang on. Append-only, like the timeline (triggers from migration 0006).
+    """
+
+    __tablename__ = "refusals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(32))
+    surface: Mapped[str] = mapped_column(String(16), default=current_surface)
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_refusals_occurred", "occurred_at"),)

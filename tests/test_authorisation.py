@@ -110,7 +110,8 @@ def test_which_moves_need_which_rule() -> None:
     assert severity_action(rules, "sev2", "sev3") == "downgrade"
     assert severity_action(rules, "sev2", "sev1") is None
     assert severity_action(rules, "retired", "sev4") is None
-    assert status_action(rules, "investigating", "contained") is None
+    assert status_action(rules, "investigating", "contained") == "containment"
+    assert status_action(rules, "contained", "mitigated") is None
     assert status_action(rules, "mitigated", "resolved") == "resolve"
     assert status_action(rules, "investigating", "closed") == "close"
     assert status_action(rules, "resolved", "closed") == "close"
@@ -357,9 +358,10 @@ def test_assigning_roles_can_be_the_commanders(database_url: str) -> None:
 
 def test_assigning_roles_in_the_modal_is_refused_on_the_form(database_url: str) -> None:
     with running_firebreak(database_url, policy(assign_role="commander")) as harness:
-        channel, ts = _declared(harness)
-        harness.click(BOB, channel, ts, "incident_assign_role")
+        channel, ts = _declared(harness, owner=None)
+        harness.click(BOB, channel, ts, "incident_assign_role")  # nobody in command yet
         (view,) = harness.standin.open_views(BOB)
+        harness.click(ALICE, channel, ts, "incident_owner", selected_user=ALICE)
 
         harness.submit(BOB, view.id, {"role_user": CAROL, "role": "comms"})
 
@@ -370,6 +372,31 @@ def test_assigning_roles_in_the_modal_is_refused_on_the_form(database_url: str) 
         }
         assert [r.role for r in harness.roles()] == ["commander"]
         assert harness.events()[-1].data == {"action": "assign_role", "actor": BOB}
+
+
+def test_the_assign_role_form_is_not_even_opened_for_someone_refused(database_url: str) -> None:
+    with running_firebreak(database_url, policy(assign_role="commander")) as harness:
+        channel, ts = _declared(harness)
+
+        harness.click(BOB, channel, ts, "incident_assign_role")
+
+        assert harness.standin.open_views(BOB) == []
+        (told,) = harness.standin.ephemerals(BOB, channel)
+        assert told.text == ":warning: Only the incident's commander or an admin may assign roles."
+        assert harness.events()[-1].data == {"action": "assign_role", "actor": BOB}
+
+
+def test_admins_only_rules_refuse_even_the_commander(database_url: str) -> None:
+    with running_firebreak(database_url, policy(admins=[CAROL], note="admins")) as harness:
+        channel, _ = _declared(harness)
+
+        harness.command("note the commander's note", user=ALICE, channel=channel)
+        harness.command("note the admin's note", user=CAROL, channel=channel)
+
+        (told,) = harness.standin.ephemerals(ALICE, channel)
+        assert told.text == ":warning: Only an admin may add notes to the timeline."
+        notes = [(e.actor, e.text) for e in harness.events() if e.kind == "note"]
+        assert notes == [(CAROL, "the admin's note")]
 
 
 def test_with_no_owner_yet_anyone_may_take_command(database_url: str) -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
+from workflows.lifecycle_policy import IncidentAction, WorkspaceAction
 from workflows.policy import Policy, PolicyError, load_policy
 
 
@@ -105,3 +107,50 @@ def test_severities_are_found_by_key_label_or_number() -> None:
     found = [policy.find_severity(t) for t in ("sev2", "SEV2", "2", "Sev2")]
     assert {s.key for s in found if s} == {"sev2"}
     assert policy.find_severity("7") is None
+
+
+def test_workspace_rules_have_no_commander_and_say_so(tmp_path: Path) -> None:
+    path = tmp_path / "policy.yml"
+    path.write_text(
+        "lifecycle:\n  authorisation:\n    export: commander\n    oncall_override: everyone\n",
+        encoding="utf-8",
+    )
+
+    with pytest.raises(PolicyError) as raised:
+        load_policy(path)
+
+    message = str(raised.value)
+    assert (
+        "lifecycle.authorisation.export: Value error, `export` is not about one incident, "
+        "so it has no commander: use `anyone` or `admins`"
+    ) in message
+    assert "lifecycle.authorisation.oncall_override: Input should be 'anyone' or 'admins'" in (
+        message
+    )
+
+
+def test_authorisation_defaults_keep_every_step_open_but_the_consequential_ones() -> None:
+    rules = Policy().lifecycle.authorisation
+    actions = [*get_args(IncidentAction), *get_args(WorkspaceAction)]
+
+    assert set(actions) == set(type(rules).model_fields) - {"admins"}
+    commanders = [action for action in actions if rules.rule(action) == "commander"]
+    assert commanders == ["resolve", "close", "downgrade"]
+    assert all(rules.rule(action) == "anyone" for action in actions if action not in commanders)
+
+
+def test_incident_rules_accept_admins_and_the_old_keys_still_load() -> None:
+    rules = Policy.model_validate(
+        {
+            "lifecycle": {
+                "authorisation": {"note": "admins", "reopen": "commander", "export": "admins"}
+            }
+        }
+    ).lifecycle.authorisation
+
+    assert (rules.note, rules.reopen, rules.export, rules.resolve) == (
+        "admins",
+        "commander",
+        "admins",
+        "commander",
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, ValidationInfo, field_validator
 
 from workflows.durations import Duration
 from workflows.policy_types import Blurb, ChannelId, Key, Label, Strict
@@ -48,22 +48,70 @@ class Stakeholders(Strict):
     severities: tuple[Key, ...] = ()
 
 
-Action = Literal["resolve", "close", "reopen", "downgrade", "assign_role"]
+IncidentAction = Literal[
+    "resolve",
+    "close",
+    "reopen",
+    "downgrade",
+    "assign_role",
+    "acknowledge",
+    "snooze",
+    "note",
+    "update",
+    "containment",
+    "followup",
+    "deadline",
+]
+"""Steps taken on one incident: a rule may name its ``commander``."""
+WorkspaceAction = Literal["export", "chart", "stats", "oncall_override"]
+"""Steps about the whole workspace: there is no incident, so no commander to name."""
+Action = IncidentAction | WorkspaceAction
+WORKSPACE_ACTIONS: tuple[WorkspaceAction, ...] = ("export", "chart", "stats", "oncall_override")
+
+Rule = Literal["anyone", "commander", "admins"]
+WorkspaceRule = Literal["anyone", "admins"]
 
 
 class Authorisation(Strict):
-    """Who may take the consequential steps. Everyone may add notes, actions and updates.
+    """Who may take which step. Each rule is ``anyone``, ``commander`` or ``admins``.
 
-    ``commander`` means the incident's current owner; ``admins`` (users or user groups)
-    may do everything.
+    ``commander`` means the incident's current owner, or an admin; ``admins`` (users or
+    user groups) may do everything. The defaults are what Firebreak always did: only the
+    consequential steps (resolve, close, downgrade) are the commander's.
     """
 
     admins: tuple[Principal, ...] = ()
-    resolve: Literal["anyone", "commander"] = "commander"
-    close: Literal["anyone", "commander"] = "commander"
-    reopen: Literal["anyone", "commander"] = "anyone"
-    downgrade: Literal["anyone", "commander"] = "commander"
-    assign_role: Literal["anyone", "commander"] = "anyone"
+    resolve: Rule = "commander"
+    close: Rule = "commander"
+    reopen: Rule = "anyone"
+    downgrade: Rule = "commander"
+    assign_role: Rule = "anyone"
+    acknowledge: Rule = "anyone"
+    snooze: Rule = "anyone"
+    note: Rule = "anyone"
+    update: Rule = "anyone"
+    containment: Rule = "anyone"
+    followup: Rule = "anyone"
+    deadline: Rule = "anyone"
+    export: WorkspaceRule = "anyone"
+    chart: WorkspaceRule = "anyone"
+    stats: WorkspaceRule = "anyone"
+    oncall_override: WorkspaceRule = "anyone"
+
+    @field_validator(*WORKSPACE_ACTIONS, mode="before")
+    @classmethod
+    def _no_commander_outside_an_incident(cls, value: object, info: ValidationInfo) -> object:
+        """Say why ``commander`` is wrong here, instead of only listing what is allowed."""
+        if value == "commander":
+            raise ValueError(
+                f"`{info.field_name}` is not about one incident, so it has no commander: "
+                "use `anyone` or `admins`"
+            )
+        return value
+
+    def rule(self, action: Action) -> Rule:
+        found: Rule = getattr(self, action)
+        return found
 
 
 class Lifecycle(Strict):
