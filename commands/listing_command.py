@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from commands.blocks.listing import incident_list_text
 from commands.blocks.messages import section
-from commands.parsing import UsageError
+from commands.membership import may_see
+from commands.parsing import UsageError, truncate_word
 from commands.services import Services
 from commands.verbs import Invocation, Verbs
 from workflows import listing
@@ -64,23 +64,13 @@ def parse_filter(session: Session, text: str, user: str, policy: Policy) -> tupl
     market = known_market(session, policy, word)
     if market is not None:
         return Filter(market=market), f"Open incidents in market {market}"
-    raise UsageError(f"I can't list by `{word[:30]}`. {USAGE}")
+    raise UsageError(f"I can't list by `{truncate_word(word)}`. {USAGE}")
 
 
 def visible_to(client: WebClient, user: str, found: list[ListedIncident]) -> list[ListedIncident]:
     """Drop restricted incidents whose channel ``user`` is not in (or that Slack hides)."""
-    shown: list[ListedIncident] = []
-    for incident in found:
-        if not incident.restricted or (
-            incident.channel_id and _member(client, incident.channel_id, user)
-        ):
-            shown.append(incident)
-    return shown
-
-
-def _member(client: WebClient, channel_id: str, user: str) -> bool:
-    try:
-        members = client.conversations_members(channel=channel_id, limit=1000)["members"]
-    except SlackApiError:
-        return False  # When in doubt, a restricted incident stays hidden.
-    return user in members
+    return [
+        incident
+        for incident in found
+        if may_see(client, user, restricted=incident.restricted, channel_id=incident.channel_id)
+    ]

@@ -213,7 +213,7 @@ def test_a_restricted_incident_is_named_by_reference_only_in_every_list(
         "*Open incidents past their SLA* (1)\n"
         f"• :lock: INC-1 (restricted) SEV2 · {UNACKNOWLEDGED} · since {_at(20, 8)}",
         "*Overdue follow-ups* (1)\n"
-        f"• #1 (restricted incident) · INC-1 · <@U0BOB> · due {_at(20, 9)}",
+        f"• #1 (restricted incident) · INC-1 · due {_at(20, 9)}",  # nor who has it
         "*Most containment this week*\n• :lock: INC-1 (restricted) *7* in 1 actions",
     ]
     shown = _everything_shown(weekly)

@@ -164,3 +164,44 @@ def test_history_reads_back_one_message_and_members_lists_the_channel() -> None:
     assert [m["text"] for m in one["messages"]] == ["first"]
     assert "U0FIREBOT" in members
     assert "U0ALICE" in members
+
+
+def _crowd(standin: SlackStandIn, size: int) -> str:
+    """A private channel with the bot and ``size`` people in it."""
+    people = [f"U1{n:05d}" for n in range(size)]
+    for user_id in people:
+        standin.add_user(user_id, f"person{user_id.lower()}")
+    return standin.add_channel("crowd", is_private=True, members=["U0FIREBOT", *people])
+
+
+def test_members_are_paged_with_cursors(client: WebClient, standin: SlackStandIn) -> None:
+    channel_id = _crowd(standin, 2499)  # 2,500 members with the bot
+
+    first = client.conversations_members(channel=channel_id)
+    assert len(first["members"]) == 100  # Slack's default page
+    capped = client.conversations_members(channel=channel_id, limit=5000)
+    assert len(capped["members"]) == 1000  # at most 1000 a page
+    assert capped["response_metadata"]["next_cursor"]
+
+    seen: list[str] = []
+    pages = 0
+    for page in client.conversations_members(channel=channel_id, limit=1000):
+        seen.extend(page["members"])
+        pages += 1
+    assert pages == 3
+    assert sorted(seen) == sorted(standin.channel(channel_id).members)
+    assert len(seen) == len(set(seen)) == 2500
+    last = client.conversations_members(channel="C0GENERAL", limit=1000)
+    assert last["response_metadata"]["next_cursor"] == ""
+
+
+def test_members_paging_errors(client: WebClient, standin: SlackStandIn) -> None:
+    channel_id = _crowd(standin, 3)
+    assert error(lambda: client.conversations_members(channel=channel_id, cursor="bm9wZQ")) == (
+        "invalid_cursor"
+    )
+    assert error(lambda: client.conversations_members(channel=channel_id, limit=0)) == (
+        "invalid_limit"
+    )
+    hidden = standin.add_channel("hidden", is_private=True, members=["U0ALICE"])
+    assert error(lambda: client.conversations_members(channel=hidden)) == "channel_not_found"

@@ -239,7 +239,7 @@ def _overdue_followups(session: Session, now: datetime) -> tuple[tuple[OverdueFo
                 id=row.id,
                 incident_id=row.incident_id,
                 title=None if row.restricted else row.title,
-                owner=row.owner,
+                owner=None if row.restricted else row.owner,
                 due_at=row.due_at,
             )
             for row in rows

@@ -29,7 +29,7 @@ class OverdueFollowUp:
     id: int
     incident_id: int
     title: str | None  # None on a restricted incident
-    owner: str | None
+    owner: str | None  # None on a restricted incident too: who works on it is not shown
     due_at: datetime
 
 

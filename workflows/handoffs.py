@@ -244,14 +244,30 @@ def open_incidents(session: Session, policy: Policy) -> list[OpenIncident]:
                 Reminder.incident_id == incident.id, Reminder.state == "pending"
             )
         )
+        if incident.restricted:
+            # The on-call channel is no member of it: severity and status, nothing more.
+            found.append(
+                OpenIncident(
+                    id=incident.id,
+                    title=None,
+                    severity_label=policy.label("severity", incident.severity),
+                    status_label=policy.label("status", incident.status),
+                    owner=None,
+                    channel_id=None,
+                    last_update_at=None,
+                    due_at=None,
+                    next_reminder_at=None,
+                )
+            )
+            continue
         found.append(
             OpenIncident(
                 id=incident.id,
-                title=None if incident.restricted else incident.title,
+                title=incident.title,
                 severity_label=policy.label("severity", incident.severity),
                 status_label=policy.label("status", incident.status),
                 owner=current_owner(session, incident.id, policy),
-                channel_id=None if incident.restricted else incident.channel_id,
+                channel_id=incident.channel_id,
                 last_update_at=as_utc(last_update),
                 due_at=incident.due_at,
                 next_reminder_at=as_utc(next_reminder),

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from storage.models import Incident, RoleAssignment
+from storage.models import FollowUp, Incident, RoleAssignment
 from workflows.policy import Policy
 
 LIST_LIMIT = 25
@@ -102,3 +102,36 @@ def find(
         )
         for row in rows
     ]
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """What decides who may know of an incident: restricted ones only to their channel's
+    members (and a follow-up also to its owner, who is told of it by DM)."""
+
+    incident_id: int
+    restricted: bool
+    channel_id: str | None
+    followup_owner: str | None = None
+
+
+def incident_visibility(session: Session, incident_id: int) -> Visibility | None:
+    """None when there is no such incident."""
+    row = session.execute(
+        select(Incident.restricted, Incident.channel_id).where(Incident.id == incident_id)
+    ).first()
+    if row is None:
+        return None
+    return Visibility(incident_id, row.restricted, row.channel_id)
+
+
+def followup_visibility(session: Session, followup_id: int) -> Visibility | None:
+    """The follow-up's incident's visibility; None when there is no such follow-up."""
+    row = session.execute(
+        select(FollowUp.incident_id, FollowUp.owner, Incident.restricted, Incident.channel_id)
+        .join(Incident, Incident.id == FollowUp.incident_id)
+        .where(FollowUp.id == followup_id)
+    ).first()
+    if row is None:
+        return None
+    return Visibility(row.incident_id, row.restricted, row.channel_id, row.owner)

@@ -152,10 +152,14 @@ def _overdue_line(item: Overdue) -> str:
 
 
 def _followup_line(item: OverdueFollowUp) -> str:
-    title = "(restricted incident)" if item.title is None else escape(truncate(item.title, 70))
+    if item.title is None:  # restricted: neither what it is nor who has it
+        return (
+            f"• #{item.id} (restricted incident) · INC-{item.incident_id} · "
+            f"due {slack_date(item.due_at)}"
+        )
     return (
-        f"• #{item.id} {title} · INC-{item.incident_id} · {mention(item.owner)} · "
-        f"due {slack_date(item.due_at)}"
+        f"• #{item.id} {escape(truncate(item.title, 70))} · INC-{item.incident_id} · "
+        f"{mention(item.owner)} · due {slack_date(item.due_at)}"
     )
 
 

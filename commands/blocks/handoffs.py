@@ -22,14 +22,13 @@ def _late(late_by: timedelta | None) -> str:
 
 
 def incident_line(incident: OpenIncident) -> str:
-    if incident.title is None:
-        head = f":lock: {incident.reference} (restricted)"
-    else:
-        where = channel_link(incident.channel_id, incident.reference)
-        head = f"{where} *{escape(truncate(incident.title, 80))}*"
+    state = f"{escape(incident.severity_label)} · {escape(incident.status_label)}"
+    if incident.title is None:  # restricted: no title, people or times
+        return f"• :lock: {incident.reference} (restricted) · {state}"
+    where = channel_link(incident.channel_id, incident.reference)
     parts = [
-        head,
-        f"{escape(incident.severity_label)} · {escape(incident.status_label)}",
+        f"{where} *{escape(truncate(incident.title, 80))}*",
+        state,
         f"owner {mention(incident.owner)}",
     ]
     if incident.last_update_at:

@@ -493,6 +493,20 @@ class SlackActions:
             }
         )
 
+    def leave(self, user_id: str, channel_id: str) -> None:
+        """A human leaves a channel (or is removed from it): no longer a member.
+
+        Slack tells apps only through ``member_left_channel``, an event Firebreak does not
+        subscribe to, so nothing is delivered.
+        """
+        ws = self._ws
+        with ws.lock:
+            self._user(user_id)
+            channel = self._channel(channel_id, user_id)
+            if user_id not in channel.members:
+                raise AssertionError(f"{user_id} is not a member of {channel_id}")
+            channel.members.discard(user_id)
+
     def reopen_view_for_test(self, view_id: str) -> None:
         """Put a closed modal back on screen, so a test can submit it again.
 
