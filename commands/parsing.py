@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from commands.slack_text import readable
+from commands.text import quoted
 from workflows.incidents import MAX_TITLE
 from workflows.insights_policy import Source
 from workflows.policy import Domain, Policy, Severity
@@ -103,7 +104,8 @@ def parse_incident_command(text: str, policy: Policy) -> IncidentCommand:
 
 
 def truncate_word(word: str) -> str:
-    return word if len(word) <= 30 else word[:29] + "…"
+    """A typed word, safe to quote back in an error message (see :func:`quoted`)."""
+    return quoted(word)
 
 
 def _parse_declare(words: list[str], policy: Policy) -> Declare | OpenDeclareForm:

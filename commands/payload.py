@@ -9,30 +9,50 @@ from workflows.errors import InvalidInput
 
 
 def state_values(view: dict[str, Any]) -> dict[str, object]:
-    """Flatten ``state.values`` to one value per input block, whatever its element type."""
+    """Flatten ``state.values`` to one value per input block, whatever its element type.
+
+    Shapes Slack never sends (a select whose option is not an object, say) read as no
+    value, so the form's own validation answers instead of a crash.
+    """
     flat: dict[str, object] = {}
-    for block_id, actions in view.get("state", {}).get("values", {}).items():
-        for state in actions.values():
-            kind = state.get("type")
-            if kind == "static_select":
-                flat[block_id] = (state.get("selected_option") or {}).get("value")
-            elif kind == "checkboxes":
-                flat[block_id] = [o.get("value") for o in state.get("selected_options") or []]
-            elif kind == "users_select":
-                flat[block_id] = state.get("selected_user")
-            elif kind == "datetimepicker":
-                flat[block_id] = state.get("selected_date_time")
-            else:
-                flat[block_id] = state.get("value")
+    for block_id, actions in _mapping(_mapping(view.get("state")).get("values")).items():
+        for state in _mapping(actions).values():
+            flat[block_id] = _value(_mapping(state))
     return flat
+
+
+def _value(state: dict[str, Any]) -> object:
+    kind = state.get("type")
+    if kind == "static_select":
+        return _mapping(state.get("selected_option")).get("value")
+    if kind == "checkboxes":
+        chosen = state.get("selected_options")
+        return [_mapping(o).get("value") for o in chosen] if isinstance(chosen, list) else []
+    if kind == "users_select":
+        return state.get("selected_user")
+    if kind == "datetimepicker":
+        return state.get("selected_date_time")
+    return state.get("value")
+
+
+def _mapping(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def metadata(view: dict[str, Any]) -> dict[str, Any]:
     try:
         data = json.loads(view.get("private_metadata") or "{}")
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, TypeError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def metadata_incident(view: dict[str, Any]) -> int:
+    """The incident a form was opened for (its private_metadata), or a clear refusal."""
+    found = metadata(view).get("incident_id")
+    if isinstance(found, int) and not isinstance(found, bool) and found > 0:
+        return found
+    raise InvalidInput("This form does not belong to an incident any more; open it again.")
 
 
 def text_value(values: dict[str, object], block_id: str) -> str | None:

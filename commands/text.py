@@ -10,6 +10,15 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def quoted(typed: str, limit: int = 30) -> str:
+    """What a user typed, cut short and made inert for quoting back inside a `code` span.
+
+    Messages echo what was typed; escaped, ``<!channel>`` there pings nobody, and a
+    backtick cannot close the code span early.
+    """
+    return escape(truncate(typed, limit)).replace("`", "'")
+
+
 def truncate(text: str, limit: int) -> str:
     """Cut to ``limit`` characters, marking the cut with an ellipsis."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -10,6 +10,7 @@ import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from commands.text import quoted
 from workflows.durations import parse_duration
 
 _LOCAL = re.compile(r"(\d{4}-\d{2}-\d{2})[ T](\d{1,2}:\d{2})")
@@ -21,7 +22,15 @@ class BadTime(ValueError):
 
 
 def parse_when(text: str, zone: ZoneInfo, now: datetime) -> datetime:
-    cleaned = text.strip()
+    """The UTC instant ``text`` names, or :class:`BadTime` saying how to write one."""
+    try:
+        return _parse(text.strip(), zone, now)
+    except OverflowError:
+        # "+999999999d", or year 1 or 9999 shifted past the calendar's edge by a zone.
+        raise BadTime(f"`{quoted(text.strip(), 60)}` is too far from today.") from None
+
+
+def _parse(cleaned: str, zone: ZoneInfo, now: datetime) -> datetime:
     if cleaned.lower() == "now":
         return now
     relative = cleaned.removeprefix("in ").strip()
@@ -29,7 +38,7 @@ def parse_when(text: str, zone: ZoneInfo, now: datetime) -> datetime:
         try:
             return now + parse_duration(relative.lstrip("+"))
         except ValueError as error:
-            raise BadTime(f"`{cleaned}` is not a time from now: {error}.") from None
+            raise BadTime(f"`{quoted(cleaned, 60)}` is not a time from now: {error}.") from None
     local = _LOCAL.fullmatch(cleaned)
     try:
         if local:
@@ -37,9 +46,11 @@ def parse_when(text: str, zone: ZoneInfo, now: datetime) -> datetime:
             return naive.replace(tzinfo=zone).astimezone(UTC)
         parsed = datetime.fromisoformat(cleaned.replace("z", "Z"))
     except ValueError:
-        raise BadTime(f"`{cleaned}` is not a time I can read. Write {EXAMPLES}.") from None
+        raise BadTime(
+            f"`{quoted(cleaned, 60)}` is not a time I can read. Write {EXAMPLES}."
+        ) from None
     if parsed.tzinfo is None:
         if len(cleaned) == 10:
-            raise BadTime(f"`{cleaned}` has no time of day. Write {EXAMPLES}.")
+            raise BadTime(f"`{quoted(cleaned, 60)}` has no time of day. Write {EXAMPLES}.")
         return parsed.replace(tzinfo=zone).astimezone(UTC)
     return parsed.astimezone(UTC)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from slack_sdk import WebClient
 
 from tests.slack_standin import SlackStandIn
@@ -97,3 +99,10 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(
             f"PostgreSQL half SKIPPED: {_postgres_skip_reason[0]}", yellow=True
         )
+
+
+# Property tests run the same examples everywhere, so a CI failure reproduces locally;
+# HYPOTHESIS_PROFILE=explore searches afresh.
+hypothesis_settings.register_profile("firebreak", derandomize=True, deadline=None)
+hypothesis_settings.register_profile("explore", deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "firebreak"))
