@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -49,8 +50,19 @@ from commands.blocks.reminders import (
     reminder_text,
     status_update_text,
 )
+from commands.membership import in_channel
+from commands.pacing import ChannelPacer
 from workflows.digest_data import WeeklyDigest
-from workflows.gateway import ChannelNameTaken, SlackFailure, UploadedFile
+from workflows.gateway import (
+    ChannelNameTaken,
+    MessageTag,
+    SlackFailure,
+    UploadedFile,
+    announcement_tag,
+    card_tag,
+    page_tag,
+    reminder_tag,
+)
 from workflows.policy import Policy
 from workflows.snapshots import (
     ContainmentLogged,
@@ -69,12 +81,21 @@ T = TypeVar("T")
 
 # Errors that mean the thing asked for is already so.
 _ALREADY_DONE = {"already_in_channel", "already_pinned"}
+TAG_EVENT_PREFIX = "firebreak_"
+"""Message metadata ``event_type`` is ``firebreak_<tag kind>``, its payload ``{"key": …}``."""
+HISTORY_SCANNED = 200
+"""How many of a channel's latest messages a lost post is looked for in."""
+CHANNEL_PAGES_SCANNED = 20
 
 
 class WebClientGateway:
-    def __init__(self, client: WebClient, policy: Policy) -> None:
+    def __init__(
+        self, client: WebClient, policy: Policy, pacer: ChannelPacer | None = None
+    ) -> None:
         self._client = client
         self._policy = policy
+        self._pacer = pacer or ChannelPacer()
+        self._bot_user_id: str | None = None
 
     def create_channel(self, name: str, *, private: bool) -> str:
         try:
@@ -87,6 +108,55 @@ class WebClientGateway:
             raise _failure("conversations.create", error) from error
         return str(response["channel"]["id"])
 
+    def find_own_channel(self, name: str) -> str | None:
+        bot = self._bot_user()
+        cursor: str | None = None
+        for _ in range(CHANNEL_PAGES_SCANNED):
+            page = self._call(
+                "conversations.list",
+                functools.partial(
+                    self._client.conversations_list,
+                    types="public_channel,private_channel",
+                    exclude_archived=True,
+                    limit=1000,
+                    cursor=cursor,
+                ),
+            )
+            for channel in page.get("channels") or []:
+                if (
+                    channel.get("name") == name
+                    and channel.get("creator") == bot
+                    and channel.get("is_member")
+                ):
+                    return str(channel["id"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if cursor is None:
+                break
+        return None
+
+    def find_posted(self, channel_id: str, tag: MessageTag) -> str | None:
+        response = self._call(
+            "conversations.history",
+            lambda: self._client.conversations_history(
+                channel=channel_id, limit=HISTORY_SCANNED, include_all_metadata=True
+            ),
+        )
+        for message in response.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if (
+                metadata.get("event_type") == TAG_EVENT_PREFIX + tag.kind
+                and payload.get("key") == tag.key
+            ):
+                return str(message["ts"])
+        return None
+
+    def _bot_user(self) -> str:
+        if self._bot_user_id is None:
+            identity = self._call("auth.test", self._client.auth_test)
+            self._bot_user_id = str(identity["user_id"])
+        return self._bot_user_id
+
     def invite(self, channel_id: str, user_ids: Sequence[str]) -> None:
         if user_ids:
             self._call(
@@ -97,10 +167,11 @@ class WebClientGateway:
     def post_card(self, incident: IncidentSnapshot) -> str:
         response = self._call(
             "chat.postMessage",
-            lambda: self._client.chat_postMessage(
-                channel=_channel(incident),
-                text=card_fallback_text(incident),
-                blocks=card_blocks(incident, self._policy),
+            lambda: self._post_message(
+                _channel(incident),
+                card_fallback_text(incident),
+                card_blocks(incident, self._policy),
+                card_tag(incident.id),
             ),
         )
         return str(response["ts"])
@@ -133,7 +204,7 @@ class WebClientGateway:
         text, blocks = announcement(incident)
 
         def post() -> Any:
-            return self._client.chat_postMessage(channel=channel_id, text=text, blocks=blocks)
+            return self._post_message(channel_id, text, blocks, announcement_tag(incident.id))
 
         try:
             response = post()
@@ -166,15 +237,16 @@ class WebClientGateway:
         self._post_line(incident, note_line(entry))
 
     def page(self, incident: IncidentSnapshot, user_id: str, rotation: str) -> None:
-        self._post_line(incident, page_line(user_id, rotation))
+        self._post_line(incident, page_line(user_id, rotation), page_tag(incident.id))
 
     def send_reminder(self, notice: ReminderNotice) -> None:
         self._call(
             "chat.postMessage",
-            lambda: self._client.chat_postMessage(
-                channel=_channel(notice.incident),
-                text=reminder_text(notice),
-                blocks=reminder_blocks(notice),
+            lambda: self._post_message(
+                _channel(notice.incident),
+                reminder_text(notice),
+                reminder_blocks(notice),
+                reminder_tag(notice.reminder_id),
             ),
         )
 
@@ -208,17 +280,28 @@ class WebClientGateway:
             self._post(channel_id, handback_text(digest), handback_blocks(digest))
 
     def _post(self, channel: str, text: str, blocks: list[dict[str, Any]]) -> None:
+        self._call("chat.postMessage", lambda: self._post_message(channel, text, blocks))
+
+    def _post_line(
+        self, incident: IncidentSnapshot, text: str, tag: MessageTag | None = None
+    ) -> None:
         self._call(
             "chat.postMessage",
-            lambda: self._client.chat_postMessage(channel=channel, text=text, blocks=blocks),
+            lambda: self._post_message(_channel(incident), text, section(text), tag),
         )
 
-    def _post_line(self, incident: IncidentSnapshot, text: str) -> None:
-        self._call(
-            "chat.postMessage",
-            lambda: self._client.chat_postMessage(
-                channel=_channel(incident), text=text, blocks=section(text)
-            ),
+    def _post_message(
+        self, channel: str, text: str, blocks: list[dict[str, Any]], tag: MessageTag | None = None
+    ) -> Any:
+        """Every post goes out here: paced per channel, tagged when it may need finding."""
+        self._pacer.wait(channel)
+        if tag is None:
+            return self._client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+        return self._client.chat_postMessage(
+            channel=channel,
+            text=text,
+            blocks=blocks,
+            metadata={"event_type": TAG_EVENT_PREFIX + tag.kind, "event_payload": {"key": tag.key}},
         )
 
     def _call(self, operation: str, call: Callable[[], T]) -> T | Any:
@@ -243,7 +326,14 @@ class WebClientGateway:
 
     def send_followup(self, user_id: str, notice: FollowUpNotice) -> None:
         # A user id as the channel posts into the bot's DM with that user.
-        self._post(user_id, followup_dm_text(notice), followup_dm_blocks(notice))
+        details = not notice.restricted or in_channel(
+            self._client, notice.incident_channel_id, user_id
+        )
+        self._post(
+            user_id,
+            followup_dm_text(notice, details=details),
+            followup_dm_blocks(notice, details=details),
+        )
 
     def post_resolution(
         self, incident: IncidentSnapshot, entry: TimelineEntry, broadcast: str | None

@@ -111,7 +111,7 @@ def test_an_unreachable_database_is_reported_and_nothing_reaches_slack() -> None
 
         assert response.status == 200
         (reply,) = harness.standin.ephemerals(ALICE, GENERAL)
-        assert "Couldn't save: Firebreak's database is unavailable" in reply.text
+        assert "I couldn't save that: the database is unreachable" in reply.text
         assert "Nothing was changed" in reply.text
         assert harness.standin.calls_to("conversations.create") == []
 

@@ -17,7 +17,7 @@ from storage.models import Incident
 from workflows import incidents
 from workflows.directory import UserDirectory
 from workflows.escalation_policy import Step
-from workflows.gateway import SlackGateway
+from workflows.gateway import SlackGateway, reminder_tag
 from workflows.oncall import on_call_for_domain
 from workflows.planning import (
     ACKNOWLEDGE,
@@ -49,6 +49,15 @@ class IncidentReminders:
         if notice.invite and notice.incident.channel_id:
             self.gateway.invite(notice.incident.channel_id, notice.invite)
         self.gateway.send_reminder(notice)
+        return {"pinged": [*notice.ping, *notice.ping_groups]}
+
+    def find_sent(self, due: Due) -> dict[str, Any] | None:
+        """``send``'s record when the reminder, tagged with its id, is already in the channel."""
+        notice = self._notice(due)
+        if notice is None or notice.incident.channel_id is None:
+            return None
+        if self.gateway.find_posted(notice.incident.channel_id, reminder_tag(due.id)) is None:
+            return None
         return {"pinged": [*notice.ping, *notice.ping_groups]}
 
     def sent(self, session: Session, due: Due, record: dict[str, Any], now: datetime) -> None:

@@ -40,6 +40,34 @@ class ChannelNameTaken(SlackFailure):
 
 
 @dataclass(frozen=True)
+class MessageTag:
+    """What marks a message as one particular post (Slack's message metadata).
+
+    Slack has no idempotency key: a post whose answer was lost (a timeout, a crash) may or
+    may not be in the channel. A tagged post can be looked for before it is sent again.
+    """
+
+    kind: str
+    key: str
+
+
+def card_tag(incident_id: int) -> MessageTag:
+    return MessageTag("card", str(incident_id))
+
+
+def page_tag(incident_id: int) -> MessageTag:
+    return MessageTag("page", str(incident_id))
+
+
+def announcement_tag(incident_id: int) -> MessageTag:
+    return MessageTag("announcement", str(incident_id))
+
+
+def reminder_tag(reminder_id: int) -> MessageTag:
+    return MessageTag("reminder", str(reminder_id))
+
+
+@dataclass(frozen=True)
 class UploadedFile:
     """A file Slack now holds: its id, and the link people open it by."""
 
@@ -50,6 +78,15 @@ class UploadedFile:
 class SlackGateway(Protocol):
     def create_channel(self, name: str, *, private: bool) -> str:
         """Create the incident channel and return its id; ``ChannelNameTaken`` when in use."""
+        ...
+
+    def find_own_channel(self, name: str) -> str | None:
+        """The id of the unarchived channel called ``name`` that the bot created and is in
+        (a create whose answer was lost), else None."""
+        ...
+
+    def find_posted(self, channel_id: str, tag: MessageTag) -> str | None:
+        """The ``ts`` of the bot's recent message tagged ``tag`` in the channel, else None."""
         ...
 
     def invite(self, channel_id: str, user_ids: Sequence[str]) -> None:

@@ -5,6 +5,12 @@ only if the row says it is not done yet, and its result is committed before the
 next, so a failure (or a crash) midway leaves a record that the next attempt —
 the same request's or the resume job's — continues from. No Slack call is made
 inside a database transaction.
+
+A step whose answer was lost (a timeout, a crash between Slack's answer and the
+commit) may have happened all the same. The steps that are not idempotent by
+nature are checked on a resumed attempt: the channel is looked up by its name
+(the bot's own, not yet any incident's), the card, page and announcement by the
+tag each carries. So a retry finishes the job without doing anything twice.
 """
 
 from __future__ import annotations
@@ -20,7 +26,15 @@ from storage.models import Incident
 from workflows import incidents, similar
 from workflows.clock import Clock
 from workflows.directory import UserDirectory
-from workflows.gateway import ChannelNameTaken, SlackFailure, SlackGateway
+from workflows.gateway import (
+    ChannelNameTaken,
+    MessageTag,
+    SlackFailure,
+    SlackGateway,
+    announcement_tag,
+    card_tag,
+    page_tag,
+)
 from workflows.naming import incident_channel_name
 from workflows.oncall import on_call_for_domain
 from workflows.policy import Policy
@@ -59,10 +73,11 @@ class Provisioner:
     def provision(self, incident_id: int) -> ProvisionOutcome | None:
         """Finish whatever is left; ``None`` when another worker holds the lease or it is done."""
         with self._sessions.begin() as session:
+            resumed = was_attempted(session, incident_id)
             if not claim(session, incident_id, self._clock, LEASE):
                 return None
         try:
-            self._run_steps(incident_id)
+            self._run_steps(incident_id, resumed)
         except SlackFailure as failure:
             log.warning("provisioning INC-%s stopped: %s", incident_id, failure)
             with self._sessions.begin() as session:
@@ -90,29 +105,29 @@ class Provisioner:
             completed += bool(outcome and outcome.complete)
         return completed
 
-    def _run_steps(self, incident_id: int) -> None:
+    def _run_steps(self, incident_id: int, resumed: bool) -> None:
         row = self._row(incident_id)
         if row.channel_id is None:
             self._create_channel(row)
             row = self._row(incident_id)
         assert row.channel_id is not None
-        if not row.declarer_invited:
-            self._gateway.invite(row.channel_id, [row.declared_by])
-            row = self._save(incident_id, declarer_invited=True)
-        if row.oncall_paged_at is None and row.oncall_paged is None:
-            row = self._invite_on_call(row)
+        channel_id = row.channel_id
+        if not row.declarer_invited or (row.oncall_paged_at is None and row.oncall_paged is None):
+            row = self._invite_people(row)
         if row.card_ts is None:
             with self._sessions.begin() as session:
                 # Off the ack's path, before the card that shows them.
                 similar.record_suggestions(session, incident_id)
-            ts = self._gateway.post_card(self._snapshot(incident_id))
+            ts = self._posted_before(resumed, channel_id, card_tag(incident_id))
+            ts = ts or self._gateway.post_card(self._snapshot(incident_id))
             row = self._save(incident_id, card_ts=ts)
         if row.confirmation_url is not None:
             self._confirm(incident_id, row.confirmation_url)
         if row.oncall_paged is not None and row.oncall_paged_at is None:
-            self._gateway.page(
-                self._snapshot(incident_id), row.oncall_paged, str(row.oncall_rotation)
-            )
+            if not self._posted_before(resumed, channel_id, page_tag(incident_id)):
+                self._gateway.page(
+                    self._snapshot(incident_id), row.oncall_paged, str(row.oncall_rotation)
+                )
             with self._sessions.begin() as session:
                 incidents.record_paged(session, incident_id, self._clock)
             row = self._row(incident_id)
@@ -124,24 +139,51 @@ class Provisioner:
             row = self._save(incident_id, topic_set=True)
         broadcast = self._policy.channels.broadcast
         if broadcast and row.announcement_ts is None:
-            ts = self._gateway.announce(broadcast, self._snapshot(incident_id))
+            ts = self._posted_before(resumed, broadcast, announcement_tag(incident_id))
+            ts = ts or self._gateway.announce(broadcast, self._snapshot(incident_id))
             self._save(incident_id, announcement_ts=ts)
 
-    def _invite_on_call(self, row: Incident) -> Incident:
-        """Find who is on call for the incident's domain now, and bring them in."""
+    def _posted_before(self, resumed: bool, channel_id: str, tag: MessageTag) -> str | None:
+        """On a resumed attempt, the ``ts`` of the post an earlier one may have made."""
+        if not resumed:
+            return None
+        try:
+            return self._gateway.find_posted(channel_id, tag)
+        except SlackFailure as failure:
+            if failure.error == "not_in_channel":
+                return None  # A broadcast channel the bot has not joined holds nothing of it.
+            raise
+
+    def _invite_people(self, row: Incident) -> Incident:
+        """Bring the declarer and the on-call in with one conversations.invite.
+
+        One call, not two, because the card waits for it. Slack adds whoever is not in
+        yet, so a retry after a lost answer neither fails nor invites anyone twice.
+        """
+        on_call: dict[str, object] = {}
+        if row.oncall_paged_at is None and row.oncall_paged is None:
+            on_call = self._on_call(row)
+        users = [] if row.declarer_invited else [row.declared_by]
+        paged = on_call.get("oncall_paged")
+        if isinstance(paged, str) and paged != row.declared_by:
+            users.append(paged)
+        self._gateway.invite(str(row.channel_id), users)
+        return self._save(row.id, declarer_invited=True, **on_call)
+
+    def _on_call(self, row: Incident) -> dict[str, object]:
+        """Who is on call for the incident's domain now, as the row's fields to save."""
         with self._sessions() as session:
             covering = on_call_for_domain(session, self._policy, row.domain, row.declared_at)
         if covering is None:
-            return self._save(row.id, oncall_paged_at=self._clock.now())  # No rotations.
+            return {"oncall_paged_at": self._clock.now()}  # No rotations.
         rotation, shift = covering
         user = self._directory.user_id(shift.primary)
         if user is None:
             log.warning(
                 "INC-%s: on-call %s of %s is not a Slack user", row.id, shift.primary, rotation
             )
-            return self._save(row.id, oncall_rotation=rotation, oncall_paged_at=self._clock.now())
-        self._gateway.invite(str(row.channel_id), [user])
-        return self._save(row.id, oncall_rotation=rotation, oncall_paged=user)
+            return {"oncall_rotation": rotation, "oncall_paged_at": self._clock.now()}
+        return {"oncall_rotation": rotation, "oncall_paged": user}
 
     def _create_channel(self, row: Incident) -> None:
         prefix = self._policy.channels.prefix
@@ -150,10 +192,23 @@ class Provisioner:
             try:
                 channel_id = self._gateway.create_channel(name, private=row.restricted)
             except ChannelNameTaken:
-                continue
+                found = self._adoptable(name)
+                if found is None:
+                    continue
+                channel_id = found
             self._save(row.id, channel_id=channel_id, channel_name=name)
             return
         raise SlackFailure("conversations.create", f"no free channel name after {attempt} tries")
+
+    def _adoptable(self, name: str) -> str | None:
+        """The bot's own channel ``name`` that no incident holds: an earlier create of this
+        incident whose answer was lost (the name carries the incident's number)."""
+        channel_id = self._gateway.find_own_channel(name)
+        if channel_id is None:
+            return None
+        with self._sessions() as session:
+            held = session.scalar(select(Incident.id).where(Incident.channel_id == channel_id))
+        return None if held is not None else channel_id
 
     def _confirm(self, incident_id: int, url: str) -> None:
         """Best effort: a response_url lives 30 minutes, and losing this note loses nothing."""
@@ -181,6 +236,12 @@ class Provisioner:
 
 
 # Bookkeeping on the incident row: who is working on it, and which are left unfinished
+
+
+def was_attempted(session: Session, incident_id: int) -> bool:
+    """Whether provisioning ran before: it failed (counted) or its worker died (a lease)."""
+    row = session.get(Incident, incident_id)
+    return row is not None and (row.provision_attempts > 0 or row.provision_lease_until is not None)
 
 
 def claim(session: Session, incident_id: int, clock: Clock, lease: timedelta) -> bool:

@@ -6,8 +6,12 @@ same), then sends each through the handler for its kind, and finally marks it se
 together with the handler's follow-up (timeline, next reminder) in one transaction.
 
 A claim lasts ``LEASE``: a process killed mid-send leaves the row to be claimed again
-once the lease runs out, so a reminder is never lost. The only repeat possible is a
-crash between Slack accepting the message and the commit that follows it.
+once the lease runs out, so a reminder is never lost. Nor is it sent twice: the row
+says ``sending`` (committed) before Slack is asked, and a send that failed stays
+``sending`` too, since Slack may have taken a message whose answer was lost. Taking
+over such a row asks its handler first whether the message is already there (it
+carries the reminder's id, see ``FindsSent``): found, the row is only marked sent;
+not found, it is sent once, saying it is late when it is.
 
 After downtime nothing bursts: of several due reminders with the same ``series``
 (one incident's acknowledgement chain, say) only the latest is sent — saying it is
@@ -20,7 +24,7 @@ import logging
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -49,6 +53,8 @@ class Due:
     due_at: datetime
     data: dict[str, Any]
     late_by: timedelta | None
+    resumed: bool = False
+    """An earlier attempt may have reached Slack (its worker died, or its answer was lost)."""
 
     @property
     def late_seconds(self) -> int | None:
@@ -76,6 +82,16 @@ class ReminderHandler(Protocol):
 
     def sent(self, session: Session, due: Due, record: dict[str, Any], now: datetime) -> None:
         """Record that it went out (timeline, next reminder), in the marking transaction."""
+        ...
+
+
+@runtime_checkable
+class FindsSent(Protocol):
+    """A handler whose messages carry the reminder's id, so a lost send can be found."""
+
+    def find_sent(self, due: Due) -> dict[str, Any] | None:
+        """What ``send`` would have returned, if its message is already in Slack; else None.
+        Raises ``SlackFailure`` when Slack cannot be asked."""
         ...
 
 
@@ -127,12 +143,13 @@ class ReminderRunner:
                 .limit(limit)
                 .with_for_update(skip_locked=True)
             ).all()
+            claimed = [self._due(row, now, resumed=row.state == "sending") for row in rows]
             for row in rows:
                 row.state = "sending"
                 row.claimed_until = now + LEASE
-            return [self._due(row, now) for row in rows]
+            return claimed
 
-    def _due(self, row: Reminder, now: datetime) -> Due:
+    def _due(self, row: Reminder, now: datetime, *, resumed: bool) -> Due:
         lateness = now - row.due_at
         return Due(
             id=row.id,
@@ -144,6 +161,7 @@ class ReminderRunner:
             due_at=row.due_at,
             data=dict(row.data),
             late_by=lateness if lateness > self._late_after else None,
+            resumed=resumed,
         )
 
     def _drop_superseded(self, claimed: list[Due], report: RunReport) -> list[Due]:
@@ -168,10 +186,13 @@ class ReminderRunner:
             report.failed.append(due.key)
             return
         try:
-            record = handler.send(due)
+            record = self._already_sent(handler, due)
+            if record is None:
+                record = handler.send(due)
         except SlackFailure as failure:
             log.warning("reminder %s not sent, retrying later: %s", due.key, failure)
-            self._release(due, self._clock.now() + RETRY_AFTER)
+            # Still "sending": Slack may hold the message, so the retry looks first.
+            self._release(due, self._clock.now() + RETRY_AFTER, state="sending")
             report.failed.append(due.key)
             return
         now = self._clock.now()
@@ -188,10 +209,20 @@ class ReminderRunner:
             handler.sent(session, due, record, now)
         report.sent.append(due.key)
 
-    def _release(self, due: Due, retry_at: datetime) -> None:
+    @staticmethod
+    def _already_sent(handler: ReminderHandler, due: Due) -> dict[str, Any] | None:
+        """On a resumed attempt, the record of the message an earlier one got into Slack."""
+        if not due.resumed or not isinstance(handler, FindsSent):
+            return None
+        found = handler.find_sent(due)
+        if found is not None:
+            log.info("reminder %s was already in Slack; marking it sent", due.key)
+        return found
+
+    def _release(self, due: Due, retry_at: datetime, state: str = "pending") -> None:
         with self._sessions.begin() as session:
             row = session.get_one(Reminder, due.id)
-            row.state = "pending"
+            row.state = state
             row.claimed_until = retry_at
 
 

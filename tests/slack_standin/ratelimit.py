@@ -86,3 +86,41 @@ class RateLimiter:
                 return None
             wait = (1.0 - bucket.tokens) / bucket.per_second
             return max(1, math.ceil(wait))
+
+
+@dataclass(frozen=True)
+class RateViolation:
+    """A chat.postMessage into ``channel`` at ``at`` that Slack's per-channel limit would
+    have refused (the bucket of :data:`POST_MESSAGE_BURST` was empty)."""
+
+    channel: str
+    at: float
+
+
+class PostingRateWatch:
+    """Slack's per-channel posting limit, watched rather than enforced.
+
+    Every chat.postMessage that gets past the infrastructure (injected faults) is counted,
+    whether or not rate limits are enforced, so a test can assert the bot paces itself
+    even when nothing would have pushed back.
+    """
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._limiter = RateLimiter(clock)
+        self._clock = clock
+        self._violations: list[RateViolation] = []
+        self._lock = threading.Lock()
+
+    def observe(self, channel: str) -> None:
+        """Count one post into ``channel``; record a violation when it came too soon."""
+        at = self._clock()
+        if self._limiter.check("chat.postMessage", POST_MESSAGE_TIER, channel=channel) is None:
+            return
+        with self._lock:
+            self._violations.append(RateViolation(channel, at))
+
+    @property
+    def violations(self) -> list[RateViolation]:
+        """Posts that exceeded the limit, in order."""
+        with self._lock:
+            return list(self._violations)

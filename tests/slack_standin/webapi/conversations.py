@@ -1,7 +1,9 @@
-"""Channel methods: conversations.create, invite, join, info, setTopic, archive."""
+"""Channel methods: conversations.create, invite, join, info, setTopic, archive, members."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from typing import Any
 
@@ -12,6 +14,8 @@ from .render import channel_json, message_json
 CHANNEL_NAME_MAX = 80
 TOPIC_MAX = 250
 INVITE_MAX_USERS = 1000
+MEMBERS_DEFAULT_LIMIT = 100
+MEMBERS_MAX_LIMIT = 1000
 _NAME_CHARS = re.compile(r"^[a-z0-9_-]+$")
 _PUNCTUATION_ONLY = re.compile(r"^[-_]+$")
 
@@ -154,15 +158,83 @@ def conversations_history(call: ApiCall) -> dict[str, Any]:
         )
 
     found = [m for m in reversed(call.ws.messages.get(channel.id, [])) if wanted(m.ts)]
+    messages = [message_json(call.ws, m) for m in found[:limit]]
+    if not call.flag("include_all_metadata"):
+        for message in messages:  # Slack returns message metadata only when asked
+            message.pop("metadata", None)
     return {
-        "messages": [message_json(call.ws, m) for m in found[:limit]],
+        "messages": messages,
         "has_more": len(found) > limit,
         "pin_count": len(channel.pins),
         "response_metadata": {"next_cursor": ""},
     }
 
 
+def conversations_list(call: ApiCall) -> dict[str, Any]:
+    """Public channels, and the private ones the bot is in (``types`` picks which)."""
+    ws = call.ws
+    types = set((call.text("types") or "public_channel").split(","))
+    limit = int(call.text("limit") or 100)
+    if not 1 <= limit <= 1000:
+        raise ApiError("invalid_limit")
+    cursor = call.text("cursor") or "0"
+    if not cursor.isdigit():
+        raise ApiError("invalid_cursor")
+    start = int(cursor)
+    listed = [
+        channel
+        for channel in ws.channels.values()
+        if not channel.is_im
+        and ("private_channel" if channel.is_private else "public_channel") in types
+        and not (channel.is_private and ws.bot_user_id not in channel.members)
+        and not (call.flag("exclude_archived") and channel.is_archived)
+    ]
+    page = listed[start : start + limit]
+    more = start + limit < len(listed)
+    return {
+        "channels": [channel_json(ws, channel, num_members=True) for channel in page],
+        "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+    }
+
+
 def conversations_members(call: ApiCall) -> dict[str, Any]:
-    """Who is in a channel; private channels only when the bot is a member."""
+    """Who is in a channel, one page at a time; private channels only when the bot is in them.
+
+    As Slack pages it: ``limit`` defaults to 100 and is capped at 1000; while members remain,
+    ``response_metadata.next_cursor`` is an opaque cursor to pass back as ``cursor``, and it
+    is empty on the last page. A cursor Slack did not issue is ``invalid_cursor``.
+    """
     channel = call.channel(writable=False, member=False)
-    return {"members": sorted(channel.members), "response_metadata": {"next_cursor": ""}}
+    raw_limit = call.text("limit")
+    try:
+        limit = MEMBERS_DEFAULT_LIMIT if raw_limit is None else int(raw_limit)
+    except ValueError:
+        raise ApiError("invalid_limit") from None
+    if limit < 1:
+        raise ApiError("invalid_limit")
+    limit = min(limit, MEMBERS_MAX_LIMIT)
+    members = sorted(channel.members)
+    start = 0
+    cursor = call.text("cursor")
+    if cursor is not None:
+        start = _members_cursor_position(cursor, members)
+    page = members[start : start + limit]
+    rest = members[start + limit :]
+    next_cursor = _members_cursor(rest[0]) if rest else ""
+    return {"members": page, "response_metadata": {"next_cursor": next_cursor}}
+
+
+def _members_cursor(next_member: str) -> str:
+    return base64.b64encode(f"user:{next_member}".encode()).decode()
+
+
+def _members_cursor_position(cursor: str, members: list[str]) -> int:
+    """Where the page a cursor names starts; members who left since are skipped over."""
+    try:
+        decoded = base64.b64decode(cursor, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        raise ApiError("invalid_cursor") from None
+    kind, _, member = decoded.partition(":")
+    if kind != "user" or not member:
+        raise ApiError("invalid_cursor")
+    return next((i for i, m in enumerate(members) if m >= member), len(members))

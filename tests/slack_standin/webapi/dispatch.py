@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl
 
 from ..faults import Fault, FaultPlan
 from ..models import RecordedCall
-from ..ratelimit import RateLimiter
+from ..ratelimit import PostingRateWatch, RateLimiter
 from ..workspace import Workspace
 from .base import JSON_ARGS, ApiCall, ApiError, MethodSpec, decode_json_arg
 from .table import spec_for
@@ -115,7 +115,11 @@ class WebApi:
         base_url: Callable[[], str],
         app_token: str | None = None,
         issue_socket_link: Callable[[], str] | None = None,
+        posting_rate: PostingRateWatch | None = None,
     ) -> None:
+        self.posting_rate = posting_rate
+        self.in_flight = 0
+        """Calls being answered right now (slow ones included); guarded by ``ws.changed``."""
         self.ws = ws
         self.faults = faults
         self.limiter = limiter
@@ -127,6 +131,16 @@ class WebApi:
 
     def handle(self, method: str, headers: Mapping[str, str], query: str, body: bytes) -> ApiReply:
         """Answer one call (sleeping first for injected latency) and record it."""
+        with self.ws.changed:
+            self.in_flight += 1
+        try:
+            return self._handle(method, headers, query, body)
+        finally:
+            with self.ws.changed:
+                self.in_flight -= 1
+                self.ws.changed.notify_all()
+
+    def _handle(self, method: str, headers: Mapping[str, str], query: str, body: bytes) -> ApiReply:
         at = self.ws.now()
         fault = self.faults.take(method)
         delay = self.settings.latency + (fault.delay if fault is not None else 0.0)
@@ -140,7 +154,15 @@ class WebApi:
             return self._finish(method, args, token, at, ApiReply(200, error.body()))
         if fault is not None and fault.answers:
             return self._finish(method, args, token, at, self._fault_reply(fault))
+        hold = self.faults.held(method)
+        if hold is not None and not hold.carry_out:
+            hold.block()
+            return self._finish(method, args, token, at, ApiReply(0, {}, reset=True))
+        if method == "chat.postMessage" and self.posting_rate is not None:
+            self.posting_rate.observe(str(args.get("channel", "")))
         reply = self._answer(method, args, token)
+        if hold is not None:
+            hold.block()
         return self._finish(method, args, token, at, reply)
 
     # ---- steps --------------------------------------------------------------------

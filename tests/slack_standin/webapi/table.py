@@ -69,6 +69,12 @@ _ROWS = [
         optional="latest oldest inclusive limit cursor include_all_metadata",
     ),
     method(
+        "conversations.list",
+        conversations.conversations_list,
+        "Tier2",
+        optional="cursor exclude_archived limit types",
+    ),
+    method(
         "conversations.members",
         conversations.conversations_members,
         "Tier4",
