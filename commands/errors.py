@@ -14,26 +14,30 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from commands.blocks import oncall
 from commands.blocks.messages import section, usage
 from commands.oncall_parsing import OnCallUsageError
 from commands.parsing import UsageError
 from commands.replies import tell_privately
+from commands.text import escape
 from workflows.errors import IncidentError, InvalidInput, StorageUnavailable
 from workflows.gateway import SlackFailure
 
 log = logging.getLogger(__name__)
 
 MAX_FIELD_ERROR = 150
+UNRECORDED_HEADER = "x-firebreak-unrecorded"
+"""Set by the HTTP guard on a request it could not record in the replay ledger."""
 NOT_A_MEMBER = frozenset({"not_in_channel", "channel_not_found"})
 """Slack's answers when the bot may not post where the command was typed."""
 
@@ -52,13 +56,31 @@ class NotShared(IncidentError):
         super().__init__(message)
 
 
+DATABASE_UNREACHABLE = (
+    ":warning: I couldn't save that: the database is unreachable. "
+    "Nothing was changed; try again in a moment."
+)
+
+
+def database_unreachable(error: Exception) -> bool:
+    """The database went away (down, restarting, refusing connections), not a bad query.
+
+    The transaction was rolled back, so trying again once it is back is safe. Other
+    database errors (a constraint, a bug in a query) are unexpected and get a reference.
+    """
+    if isinstance(error, (StorageUnavailable, OperationalError, InterfaceError, PoolTimeout)):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
 def describe(error: Exception) -> str:
     if isinstance(error, OnCallUsageError):
         return oncall.usage(str(error))
     if isinstance(error, UsageError):
         return usage(str(error))
     if isinstance(error, IncidentError):
-        return f":warning: {error}"
+        # Domain messages are plain text and may quote what was typed: escape for mrkdwn.
+        return f":warning: {escape(str(error))}"
     if isinstance(error, SlackFailure):
         return (
             f":warning: Saved, but Slack did not take the update ({error.error}). "
@@ -69,11 +91,8 @@ def describe(error: Exception) -> str:
         return f":warning: Slack refused that ({code}). Please try again."
     if isinstance(error, SlackClientError):
         return ":warning: Slack could not be reached. Please try again in a moment."
-    if isinstance(error, (DBAPIError, StorageUnavailable)):
-        return (
-            ":warning: Couldn't save: Firebreak's database is unavailable. "
-            "Nothing was changed; please try again in a minute."
-        )
+    if database_unreachable(error):
+        return DATABASE_UNREACHABLE
     reference = uuid.uuid4().hex[:8]
     log.error("unexpected error, reference %s", reference, exc_info=error)
     return (
@@ -99,6 +118,14 @@ def reported_after_ack(client: WebClient, body: dict[str, Any]) -> Iterator[None
 
 
 def register(app: App) -> None:
+    @app.middleware
+    def refuse_unrecorded(request: BoltRequest, next: Callable[[], BoltResponse]) -> BoltResponse:
+        """The HTTP guard could not record this request (the database is down), so it
+        cannot tell it from a replay: no listener may act on it, and the user is told."""
+        if request.headers.get(UNRECORDED_HEADER):
+            raise StorageUnavailable()
+        return next()
+
     @app.error
     def on_error(
         error: Exception, body: dict[str, Any], response: BoltResponse | None, client: WebClient

@@ -2,7 +2,8 @@
 
 SQLite gets WAL, foreign keys, a busy timeout and ``BEGIN IMMEDIATE`` for every
 transaction, so concurrent writers in one process queue instead of failing or
-losing updates. PostgreSQL relies on row locks taken by the queries that need them.
+losing updates. PostgreSQL relies on row locks taken by the queries that need them,
+and rides out a restart: dead pooled connections are replaced, not handed out.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 SessionFactory = sessionmaker[Session]
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 2
 READ_ONLY = "firebreak_read_only"
 
 
@@ -33,7 +35,15 @@ def create_database_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}, **kwargs)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # pool_pre_ping: after a database restart every pooled connection is dead; each is
+    # tested on checkout and replaced, so the first request after the restart succeeds.
+    # connect_timeout: a host that drops packets must not hold a request past Slack's
+    # 3-second ack; the request fails fast and the user is told to try again.
+    connect_args = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS}
+    if "connect_timeout" in make_url(url).query:
+        connect_args = {}
+    connect_args.update(kwargs.pop("connect_args", {}))
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 
 def _configure_sqlite(engine: Engine) -> None:

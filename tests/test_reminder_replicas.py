@@ -13,16 +13,19 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
+from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import func, select
 
 from bot.app import create_app, reminder_runner, slack_client
 from bot.scheduler import start_scheduler
 from storage.database import create_database_engine, create_session_factory
 from storage.models import Incident, Reminder
-from tests.support.harness import SIGNING_SECRET, Harness, running_firebreak
-from tests.support.policies import with_rotation
+from tests.support.harness import CAROL, SIGNING_SECRET, Harness, running_firebreak
+from tests.support.policies import ONCALL_CHANNEL, with_rotation
+from workflows.policy import Policy
 from workflows.reminders import ReminderRunner
 
 INCIDENTS = 30
@@ -125,3 +128,87 @@ def _sent(harness: Harness) -> int:
             )
             or 0
         )
+
+
+HANDOFF_AT = datetime(2026, 11, 20, 17, 0, tzinfo=UTC)  # Friday 18:00 Berlin
+DIGEST_AT = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # Monday 09:00 Berlin, and the handback
+
+
+def test_two_schedulers_post_the_handoff_and_the_weekly_digest_once(database_url: str) -> None:
+    """Both replicas plan and fire on their own clocks' ticks; each post goes out once."""
+    settings = with_rotation().model_dump(mode="json")
+    settings["digest"] = {
+        "channel": DIGEST_CHANNEL,
+        "at": {"day": "monday", "time": "09:00"},
+        "time_zone": "Europe/Berlin",
+    }
+    with running_firebreak(database_url, Policy.model_validate(settings)) as harness:
+        harness.standin.rate_limits = False
+        for name, channel in (("ts-leads", DIGEST_CHANNEL), ("ts-oncall", ONCALL_CHANNEL)):
+            harness.standin.add_channel(name, channel_id=channel, members=["U0FIREBOT", CAROL])
+        harness.command("declare --sev 2 Counterfeit wave")
+        other_engine = create_database_engine(database_url)
+        replica_b = create_app(
+            client=slack_client(harness.standin.bot_token, harness.standin.api_url),
+            signing_secret=SIGNING_SECRET,
+            sessions=create_session_factory(other_engine),
+            policy=harness.firebreak.services.policy,
+            clock=harness.clock,
+        )
+        schedulers = [start_scheduler(harness.firebreak), start_scheduler(replica_b)]
+        try:
+            _until(
+                lambda: _pending(harness, "handoff") and _pending(harness, "weekly_digest"), "plans"
+            )
+            harness.clock.advance(HANDOFF_AT - harness.clock.now())
+            _fire(schedulers)
+            _until(lambda: _posts(harness, ONCALL_CHANNEL, "Weekend handoff") >= 1, "handoff")
+            harness.clock.advance(DIGEST_AT - harness.clock.now())
+            _fire(schedulers)
+            _until(lambda: _posts(harness, DIGEST_CHANNEL, "") >= 1, "the digest")
+            _fire(schedulers)  # and once more, both at once: nothing is due any longer
+            time.sleep(0.5)  # let both schedulers' threads run (nothing to wait on)
+            harness.standin.wait_idle()
+        finally:
+            for scheduler in schedulers:
+                scheduler.shutdown(wait=True)
+            other_engine.dispose()
+
+        assert _posts(harness, ONCALL_CHANNEL, "Weekend handoff") == 1
+        assert _posts(harness, ONCALL_CHANNEL, "handback") == 1
+        digests = [m for m in harness.standin.messages(DIGEST_CHANNEL) if m.user == "U0FIREBOT"]
+        assert sum("digest" in m.text.lower() for m in digests) == 1, [m.text for m in digests]
+        with harness.sessions() as session:
+            kinds = session.scalars(select(Reminder.kind).where(Reminder.state == "sent")).all()
+        assert kinds.count("weekly_digest") == 1
+    assert kinds.count("handoff") == 1
+
+
+DIGEST_CHANNEL = "C0TSLEADS"
+
+
+def _pending(harness: Harness, prefix: str) -> bool:
+    with harness.sessions() as session:
+        kinds = session.scalars(select(Reminder.kind).where(Reminder.state == "pending")).all()
+    return any(kind.startswith(prefix) for kind in kinds)
+
+
+def _posts(harness: Harness, channel: str, words: str) -> int:
+    return sum(
+        words.lower() in m.text.lower()
+        for m in harness.standin.messages(channel)
+        if m.user == "U0FIREBOT"
+    )
+
+
+def _fire(schedulers: list[BackgroundScheduler]) -> None:
+    """Wake both replicas' reminder jobs now, as their 15-second ticks would."""
+    for scheduler in schedulers:
+        scheduler.modify_job("fire-reminders", next_run_time=datetime.now(UTC))
+
+
+def _until(done: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + 60
+    while not done():  # waiting on the schedulers' threads
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.05)

@@ -14,6 +14,7 @@ from workflows.errors import IncidentNotFound
 from workflows.policy import Policy
 from workflows.similar import shown_on_card
 from workflows.snapshots import IncidentSnapshot
+from workflows.timeline import revision
 
 
 def incident_in_channel(session: Session, channel_id: str) -> int | None:
@@ -21,13 +22,18 @@ def incident_in_channel(session: Session, channel_id: str) -> int | None:
 
 
 def load(session: Session, incident_id: int, policy: Policy) -> IncidentSnapshot:
+    # The revision is read before the rest, so what is read is at least that recent.
+    counted = revision(session, incident_id)
     incident = session.get(Incident, incident_id)
     if incident is None:
         raise IncidentNotFound(incident_id)
-    return snapshot(session, incident, policy)
+    return snapshot(session, incident, policy, counted)
 
 
-def snapshot(session: Session, incident: Incident, policy: Policy) -> IncidentSnapshot:
+def snapshot(
+    session: Session, incident: Incident, policy: Policy, counted: int | None = None
+) -> IncidentSnapshot:
+    """The incident as plain data; ``counted`` is its revision, when read before the row."""
     return IncidentSnapshot(
         id=incident.id,
         title=incident.title,
@@ -60,6 +66,7 @@ def snapshot(session: Session, incident: Incident, policy: Policy) -> IncidentSn
         external_ref=incident.external_ref,
         market=incident.market,
         similar=shown_on_card(session, incident.similar, policy),
+        revision=revision(session, incident.id) if counted is None else counted,
     )
 
 

@@ -59,6 +59,9 @@ class IncidentSnapshot:
     external_ref: str | None = None
     market: str | None = None
     similar: tuple[SimilarIncident, ...] = ()
+    # How many timeline events the incident had when this was read: every change writes
+    # one, so a card rendered from this is stale once the count has moved on.
+    revision: int = 0
 
     @property
     def reference(self) -> str:
@@ -191,6 +194,7 @@ class FollowUpNotice:
     due_at: datetime | None
     late_by: timedelta | None = None
     snooze: timedelta | None = None
+    restricted: bool = False  # then only its channel's members may be told what it is
 
     @property
     def incident_reference(self) -> str:

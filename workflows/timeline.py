@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.models import Incident, TimelineEvent
@@ -43,6 +43,17 @@ def record_event(
     session.add(event)
     session.flush()
     return event
+
+
+def revision(session: Session, incident_id: int) -> int:
+    """How many events the incident has: it grows with every committed change of state
+    (the timeline is append-only), so two reads that differ saw different states."""
+    counted = session.scalar(
+        select(func.count())
+        .select_from(TimelineEvent)
+        .where(TimelineEvent.incident_id == incident_id)
+    )
+    return counted or 0
 
 
 def events(session: Session, incident_id: int) -> list[TimelineEvent]:
