@@ -7,6 +7,7 @@ Slack stand-in and database.
 from __future__ import annotations
 
 import contextvars
+import functools
 import logging
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -42,9 +43,10 @@ from commands import (
 )
 from commands.attribution import AttributingApp
 from commands.directory import SlackDirectory
-from commands.gateway import WebClientGateway
+from commands.latest_card import LatestCardGateway
 from commands.services import Services
 from commands.verbs import Verbs
+from storage.database import read_only
 from workflows.clock import Clock
 from workflows.digest import DIGEST_KINDS, DigestReminders
 from workflows.escalation import IncidentReminders
@@ -52,6 +54,7 @@ from workflows.handoffs import HANDOFF_KINDS, HandoffReminders
 from workflows.planning import INCIDENT_KINDS
 from workflows.policy import Policy
 from workflows.provisioning import Provisioner
+from workflows.publishing import newer_snapshot
 from workflows.reminders import ReminderRunner
 
 T = TypeVar("T")
@@ -60,12 +63,17 @@ WEB_API_TIMEOUT_SECONDS = 10
 LISTENER_THREADS = 16
 
 
-def slack_client(token: str, api_url: str) -> WebClient:
-    """A WebClient that rides out what Slack documents: 429s, 5xx and dropped connections."""
+def slack_client(token: str, api_url: str, timeout: float | None = None) -> WebClient:
+    """A WebClient that rides out what Slack documents: 429s, 5xx and dropped connections.
+
+    A timed-out call is not retried here: Slack may have carried it out, and a second
+    chat.postMessage would post twice. The callers that retry (provisioning, reminders)
+    look for their tagged message first. ``timeout`` (seconds) is for tests.
+    """
     return WebClient(
         token=token,
         base_url=api_url,
-        timeout=WEB_API_TIMEOUT_SECONDS,
+        timeout=timeout or WEB_API_TIMEOUT_SECONDS,  # type: ignore[arg-type]  # urllib takes a float
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2),
             RateLimitErrorRetryHandler(max_retry_count=3),
@@ -108,7 +116,10 @@ def create_app(
     executor: Executor | None = None,
 ) -> Firebreak:
     """Build the Bolt app. ``signing_secret`` may be None only in Socket Mode."""
-    gateway = WebClientGateway(client, policy)
+    # Cards re-read the incident after sending (read-only sessions: no SQLite write lock).
+    gateway = LatestCardGateway(
+        client, policy, functools.partial(newer_snapshot, read_only(sessions), policy)
+    )
     directory = SlackDirectory(client)
     services = Services(
         sessions=sessions,

@@ -6,21 +6,22 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import ValidationError
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackClientError
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import cli_chart, cli_records, cli_stats
+from bot import cli_chart, cli_records, cli_stats, sandbox
 from bot.app import create_app, slack_client
 from bot.cli_support import CommandFailed, engine_for, incident_number, policy_for, sessions_for
 from bot.scheduler import start_scheduler
 from bot.server import make_server, wsgi_application
 from bot.settings import Settings
+from bot.socket_mode import CheckedSocketModeHandler
 from storage import schema
 from storage.database import create_session_factory
 from storage.surfaces import on_surface
@@ -99,7 +100,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     report.add_argument("incident", help="the incident, as INC-42 or 42")
     report.set_defaults(run=_report)
-    for add_commands in (cli_stats.add_commands, cli_records.add_commands, cli_chart.add_commands):
+    for add_commands in (
+        cli_stats.add_commands,
+        cli_records.add_commands,
+        cli_chart.add_commands,
+        sandbox.add_commands,
+    ):
         add_commands(commands)
     return parser
 
@@ -175,15 +181,22 @@ def _serve(settings: Settings, _args: argparse.Namespace) -> int:
             f"Slack at {settings.slack_api_url} did not accept SLACK_BOT_TOKEN ({error}). "
             "Check the token (OAuth & Permissions → Bot User OAuth Token) and SLACK_API_URL."
         ) from error
-    scheduler = start_scheduler(firebreak)
+    scheduler = start_scheduler(
+        firebreak, resume_every=timedelta(seconds=settings.firebreak_resume_after_seconds)
+    )
     try:
         if settings.slack_app_token is not None:
             log.info("starting in Socket Mode")
-            handler = SocketModeHandler(firebreak.app, settings.slack_app_token.get_secret_value())
+            handler = CheckedSocketModeHandler(
+                firebreak.app, settings.slack_app_token.get_secret_value()
+            )
             handler.start()  # type: ignore[no-untyped-call]  # slack_bolt leaves start() unannotated
         else:
+            assert secret is not None  # missing_for_serve() demands it in HTTP mode
             server = make_server(
-                wsgi_application(firebreak.app, engine), settings.host, settings.port
+                wsgi_application(firebreak.app, engine, secret.get_secret_value()),
+                settings.host,
+                settings.port,
             )
             log.info("listening on http://%s:%s/slack/events", settings.host, settings.port)
             server.run()

@@ -7,6 +7,7 @@ claimed with SKIP LOCKED, a provisioning lease), so nothing is sent twice.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,6 +23,8 @@ RESUME_PROVISIONING_EVERY_SECONDS = 60
 FIRE_REMINDERS_EVERY_SECONDS = 15
 PLAN_EVERY_MINUTES = 10  # handoffs and the digest
 
+log = logging.getLogger(__name__)
+
 
 def on_scheduler(job: Callable[..., Any]) -> Callable[..., Any]:
     """``job``, with what it writes to timelines attributed to the scheduler."""
@@ -34,21 +37,27 @@ def on_scheduler(job: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-def start_scheduler(firebreak: Firebreak) -> BackgroundScheduler:
-    scheduler = BackgroundScheduler(
-        timezone=UTC,
-        # After downtime run each job once, not once per missed tick; the runner itself
-        # sends what was missed once and says it is late.
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
-    )
+Job = tuple[str, Callable[..., Any], tuple[Any, ...], timedelta]
+"""(id, function, its arguments, how often): one row of the table below."""
+
+
+def scheduled_jobs(
+    firebreak: Firebreak,
+    resume_every: timedelta = timedelta(seconds=RESUME_PROVISIONING_EVERY_SECONDS),
+) -> tuple[Job, ...]:
+    """Every job the scheduler runs, in the order a catch-up runs them (plan, then fire).
+
+    Unfinished provisioning is retried every ``resume_every``, once the incident is half
+    that old (younger ones may still be in their first attempt).
+    """
     services = firebreak.services
     planning = (services.sessions, services.policy, services.clock)
-    jobs: tuple[tuple[str, Callable[..., Any], tuple[Any, ...], timedelta], ...] = (
+    return (
         (
             "resume-provisioning",
             services.provisioner.resume_pending,
-            (),
-            timedelta(seconds=RESUME_PROVISIONING_EVERY_SECONDS),
+            (resume_every / 2,),
+            resume_every,
         ),
         ("plan-handoffs", plan_handoffs, planning, timedelta(minutes=PLAN_EVERY_MINUTES)),
         ("plan-digest", plan_digest, planning, timedelta(minutes=PLAN_EVERY_MINUTES)),
@@ -59,7 +68,31 @@ def start_scheduler(firebreak: Firebreak) -> BackgroundScheduler:
             timedelta(seconds=FIRE_REMINDERS_EVERY_SECONDS),
         ),
     )
-    for job_id, job, args, every in jobs:
+
+
+def run_jobs_now(firebreak: Firebreak) -> None:
+    """Run every job once, at once: for a caller that moved the clock (the sandbox).
+
+    Like the scheduler, a failing job is logged and the others still run.
+    """
+    for job_id, job, args, _every in scheduled_jobs(firebreak):
+        try:
+            on_scheduler(job)(*args)
+        except Exception:
+            log.exception("job %s failed", job_id)
+
+
+def start_scheduler(
+    firebreak: Firebreak,
+    resume_every: timedelta = timedelta(seconds=RESUME_PROVISIONING_EVERY_SECONDS),
+) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(
+        timezone=UTC,
+        # After downtime run each job once, not once per missed tick; the runner itself
+        # sends what was missed once and says it is late.
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
+    )
+    for job_id, job, args, every in scheduled_jobs(firebreak, resume_every):
         scheduler.add_job(
             on_scheduler(job),
             "interval",

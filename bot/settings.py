@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, ge=1, le=65535)
     host: str = Field(default="0.0.0.0", validation_alias=AliasChoices("HOST", "FIREBREAK_HOST"))  # noqa: S104
     log_level: str = "INFO"
+    firebreak_resume_after_seconds: float = Field(default=60.0, gt=0)
+    """How often unfinished provisioning is retried (README, Reliability)."""
 
     @property
     def socket_mode(self) -> bool:

@@ -91,7 +91,10 @@ def register(app: App, services: Services) -> None:
         control(_button_value, setting(incidents.change_status))
     )
     app.action(ids.ACKNOWLEDGE_BUTTON)(
-        control(_button_value, lambda s, i, _, u: incidents.acknowledge(s, i, u, policy, clock))
+        control(
+            _button_value,
+            lambda s, i, _, u: incidents.acknowledge(s, i, u, policy, clock, member_of=members_of),
+        )
     )
 
     @app.action(ids.ADD_NOTE_BUTTON)
@@ -99,6 +102,10 @@ def register(app: App, services: Services) -> None:
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
     ) -> None:
         incident_id = ids.incident_of(action)
+        with services.sessions() as session:  # refused before the form, not after typing
+            incidents.authorise(
+                session, incident_id, policy, "note", acting_user(body), clock, members_of
+            )
         ack()
         with reported_after_ack(client, body):
             client.views_open(

@@ -18,6 +18,7 @@ from slack_bolt import App
 from commands.blocks.messages import section
 from commands.errors import NotShared, reported_after_ack
 from commands.parsing import UsageError, truncate_word
+from commands.permission import require_workspace
 from commands.services import Services
 from commands.text import escape, mention
 from commands.verbs import Invocation, Verbs
@@ -72,6 +73,7 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
 
 def draw_chart(call: Invocation) -> None:
     services = call.services
+    require_workspace(services, "chart", call.user, f"/incident chart {call.text}".strip())
 
     def is_known_market(code: str) -> bool:
         with services.sessions() as session:

@@ -19,8 +19,10 @@ from commands import ids
 from commands.blocks.closing import reopened_reply, resolve_modal
 from commands.blocks.messages import section
 from commands.errors import reported_after_ack
-from commands.payload import acting_user, metadata, state_values, text_value
+from commands.membership import require_visible_incident
+from commands.payload import acting_user, metadata_incident, state_values, text_value
 from commands.services import Services
+from commands.slack_text import readable
 from commands.verbs import Invocation, Verbs
 from workflows import closing, incidents
 from workflows.errors import InvalidInput
@@ -36,7 +38,7 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
     def resolve_verb(call: Invocation) -> None:
         # `/incident resolve <text>` starts the form with that text as the summary.
         _open_resolve_form(
-            services, call.ack, call.client, call.body, call.incident_here(), call.text
+            services, call.ack, call.client, call.body, call.incident_here(), readable(call.text)
         )
 
     verbs["resolve"] = resolve_verb
@@ -53,7 +55,7 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
 
     @app.view(ids.RESOLVE_MODAL)
     def on_resolve(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        incident_id = int(metadata(view).get("incident_id") or 0)
+        incident_id = metadata_incident(view)
         values = state_values(view)
         with services.sessions.begin() as session:
             entry = closing.resolve(
@@ -98,6 +100,7 @@ def _open_resolve_form(
             incident_id,
             acting_user(body),
             services.policy,
+            services.clock,
             member_of=services.directory.members_of,
         )
         current = incidents.load(session, incident_id, services.policy)
@@ -113,6 +116,7 @@ def _reopen(services: Services, call: Invocation) -> None:
     """`/incident reopen` here, or `/incident reopen INC-12` anywhere (its channel may be
     archived, where nobody can type)."""
     incident_id = _referenced(call.text) if call.text else call.incident_here()
+    require_visible_incident(services, call.client, call.user, incident_id)
     with services.sessions.begin() as session:
         reopened = closing.reopen(
             session,

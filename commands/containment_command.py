@@ -23,6 +23,7 @@ from commands.blocks.containment import actions_text, followups_text, kinds_text
 from commands.blocks.messages import section
 from commands.clicks import answer_in_place
 from commands.errors import reported_after_ack
+from commands.membership import require_visible_followup
 from commands.parsing import UsageError, truncate_word
 from commands.payload import acting_user, button_number
 from commands.services import Services
@@ -168,6 +169,7 @@ def due_time(typed: str, zone: ZoneInfo, now: datetime) -> datetime:
 def register(app: App, services: Services, verbs: Verbs) -> None:
     """Register this feature's listeners and its `/incident` verbs."""
     policy, clock, gateway = services.policy, services.clock, services.gateway
+    members_of = services.directory.members_of  # admins may be listed by user group
 
     def log_action(call: Invocation) -> None:
         incident_id = call.incident_here()
@@ -182,6 +184,7 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
                 call.user,
                 policy,
                 clock,
+                member_of=members_of,
             )
             current = incidents.load(session, incident_id, policy)
         call.ack()
@@ -207,7 +210,15 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
             due_at = due_time(parsed.due, zone, clock.now())
         with services.sessions.begin() as session:
             added = followups.add_followup(
-                session, incident_id, parsed.title, parsed.owner, due_at, call.user, clock
+                session,
+                incident_id,
+                parsed.title,
+                parsed.owner,
+                due_at,
+                call.user,
+                clock,
+                policy=policy,
+                member_of=members_of,
             )
             notice = followups.notice(session, added.id, "assigned", policy)
             current = incidents.load(session, incident_id, policy)
@@ -219,8 +230,11 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
                 gateway.send_followup(notice.owner, notice)
 
     def complete(call: Invocation, followup_id: int) -> None:
+        require_visible_followup(services, call.client, call.user, followup_id)
         with services.sessions.begin() as session:
-            done = followups.complete_followup(session, followup_id, call.user, clock)
+            done = followups.complete_followup(
+                session, followup_id, call.user, clock, policy=policy, member_of=members_of
+            )
         text = f":white_check_mark: Follow-up #{done.id} on INC-{done.incident_id} is done."
         call.ack(text=text, blocks=section(text))
 
@@ -242,7 +256,9 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
         user = acting_user(body)
         incident_id = button_number(action.get("value"), "an incident")
         with services.sessions.begin() as session:
-            change = containment.mark_contained(session, incident_id, user, policy, clock)
+            change = containment.mark_contained(
+                session, incident_id, user, policy, clock, member_of=members_of
+            )
             current = incidents.load(session, incident_id, policy)
         if change is None:
             outcome = f"{current.reference} is already *{current.status_label}*."
@@ -264,7 +280,9 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
         user = acting_user(body)
         followup_id = button_number(action.get("value"), "a follow-up")
         with services.sessions.begin() as session:
-            followups.complete_followup(session, followup_id, user, clock)
+            followups.complete_followup(
+                session, followup_id, user, clock, policy=policy, member_of=members_of
+            )
         outcome = f":white_check_mark: Done, marked by <@{user}>."
         answer_in_place(ack, client, body, respond, outcome)
 
@@ -275,7 +293,9 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
         user = acting_user(body)
         followup_id = button_number(action.get("value"), "a follow-up")
         with services.sessions.begin() as session:
-            _, until = followups.snooze_followup(session, followup_id, user, clock)
+            _, until = followups.snooze_followup(
+                session, followup_id, user, clock, policy=policy, member_of=members_of
+            )
         outcome = f":zzz: Snoozed by <@{user}>; reminding again {slack_date(until)}."
         answer_in_place(ack, client, body, respond, outcome)
 

@@ -9,10 +9,14 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from commands.errors import describe
+from commands.replies import tell_privately
 from commands.services import Services
 from commands.slack_text import readable
 from commands.surface import CHANNEL_RENAME_EVENTS
 from workflows import capture, incidents
+from workflows.errors import NotAllowed
+from workflows.snapshots import TimelineEntry
 
 log = logging.getLogger(__name__)
 
@@ -46,20 +50,36 @@ def register_capture(app: App, services: Services) -> None:
             incident_id = incidents.incident_in_channel(session, channel)
         if incident_id is None:
             return
-        message = _read_message(client, channel, ts)
-        if message is None:
-            log.info("reaction on %s/%s: message not readable; not captured", channel, ts)
+        user = str(event.get("user"))
+        try:
+            entry = _capture(services, client, incident_id, channel, ts, user)
+        except NotAllowed as refusal:
+            # An event has no response_url and Bolt has acked it: tell them in the channel.
+            tell_privately(client, {"user_id": user, "channel_id": channel}, describe(refusal))
             return
-        with services.sessions.begin() as session:
-            entry = capture.capture(
-                session, incident_id, message, str(event.get("user")), services.clock
-            )
         if entry is not None:
             client.chat_postEphemeral(
                 channel=channel,
                 user=str(event.get("user")),
                 text=":pushpin: Added to the incident timeline.",
             )
+
+
+def _capture(
+    services: Services, client: WebClient, incident_id: int, channel: str, ts: str, user: str
+) -> TimelineEntry | None:
+    """Put the message on the timeline, if ``user`` may add notes (asked before reading it)."""
+    policy, clock, members_of = services.policy, services.clock, services.directory.members_of
+    with services.sessions() as session:
+        incidents.authorise(session, incident_id, policy, "note", user, clock, members_of)
+    message = _read_message(client, channel, ts)
+    if message is None:
+        log.info("reaction on %s/%s: message not readable; not captured", channel, ts)
+        return None
+    with services.sessions.begin() as session:
+        return capture.capture(
+            session, incident_id, message, user, clock, policy=policy, member_of=members_of
+        )
 
 
 def _read_message(client: WebClient, channel: str, ts: str) -> capture.CapturedMessage | None:

@@ -27,6 +27,7 @@ from commands.blocks.exports import (
 from commands.blocks.messages import section
 from commands.errors import NotShared, reported_after_ack
 from commands.parsing import UsageError, truncate_word
+from commands.permission import require_workspace
 from commands.replies import tell_privately
 from commands.services import Services
 from commands.verbs import Invocation, Verbs
@@ -90,6 +91,7 @@ def parse_export(text: str) -> ExportRequest:
 
 
 def share_export(services: Services, call: Invocation) -> None:
+    require_workspace(services, "export", call.user, f"/incident export {call.text}".strip())
     request = parse_export(call.text)
     text = preparing(request.kind, request.since)
     call.ack(text=text, blocks=section(text))

@@ -53,7 +53,13 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
                 incident_id = _incident_here(services, command, "note")
                 with services.sessions.begin() as session:
                     entry = incidents.add_note(
-                        session, incident_id, text, command["user_id"], services.clock
+                        session,
+                        incident_id,
+                        text,
+                        command["user_id"],
+                        services.clock,
+                        policy=services.policy,
+                        member_of=services.directory.members_of,
                     )
                     current = incidents.load(session, incident_id, services.policy)
                 ack()
@@ -74,6 +80,7 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
                         command["user_id"],
                         services.policy,
                         services.clock,
+                        member_of=services.directory.members_of,
                     )
                     current = incidents.load(session, incident_id, services.policy)
                 ack()

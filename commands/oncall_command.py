@@ -21,6 +21,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from commands import oncall_parsing as parsing
 from commands.blocks import oncall as render
 from commands.blocks.messages import section
+from commands.permission import require_workspace
 from commands.services import Services
 from commands.surface import ONCALL_COMMAND
 from workflows import oncall
@@ -60,11 +61,13 @@ def register(app: App, services: Services) -> None:
                     *render.schedule_message(rotation, shifts, people, oncall.SCHEDULE_DAYS),
                 )
             case parsing.SetOverride():
+                _may_override(services, command)
                 record = _add_override(services, command["user_id"], parsed)
                 ack()
                 _answer(respond, render.override_confirmation(record))
                 _tell_rotation(services, client, respond, record, render.override_line(record))
             case parsing.CancelOverride(override_id=override_id):
+                _may_override(services, command)
                 with services.sessions.begin() as session:
                     record = oncall.cancel_override(
                         session, override_id, command["user_id"], services.clock
@@ -72,6 +75,12 @@ def register(app: App, services: Services) -> None:
                 ack()
                 _answer(respond, render.cancel_confirmation(record))
                 _tell_rotation(services, client, respond, record, render.cancel_line(record))
+
+
+def _may_override(services: Services, command: dict[str, Any]) -> None:
+    """Overrides change who gets paged: the policy's ``oncall_override`` rule decides."""
+    detail = f"/oncall {command.get('text', '')}".strip()
+    require_workspace(services, "oncall_override", command["user_id"], detail)
 
 
 def _add_override(

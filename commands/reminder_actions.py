@@ -33,7 +33,12 @@ def register(app: App, services: Services) -> None:
         incident_id = button_number(action.get("value"), "a reminder")
         with services.sessions.begin() as session:
             change = incidents.acknowledge(
-                session, incident_id, user, services.policy, services.clock
+                session,
+                incident_id,
+                user,
+                services.policy,
+                services.clock,
+                member_of=services.directory.members_of,
             )
             current = incidents.load(session, incident_id, services.policy)
         answer_in_place(
@@ -60,6 +65,7 @@ def register(app: App, services: Services) -> None:
                 user,
                 services.policy,
                 services.clock,
+                member_of=services.directory.members_of,
             )
         outcome = f":zzz: Snoozed by <@{user}> until {slack_date(until, '{time}')}."
         answer_in_place(ack, client, body, respond, outcome)

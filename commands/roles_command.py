@@ -31,7 +31,7 @@ from commands.blocks.roles import (
 )
 from commands.errors import reported_after_ack
 from commands.parsing import UsageError, truncate_word
-from commands.payload import acting_user, metadata, state_values, text_value
+from commands.payload import acting_user, metadata_incident, state_values, text_value
 from commands.services import Services
 from commands.slack_text import unescape, user_id
 from commands.verbs import Invocation, Verbs
@@ -121,6 +121,16 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
     ) -> None:
         incident_id = ids.incident_of(action)
         with services.sessions() as session:
+            # Refused before the form, not after it is filled in.
+            incidents.authorise(
+                session,
+                incident_id,
+                services.policy,
+                "assign_role",
+                acting_user(body),
+                services.clock,
+                services.directory.members_of,
+            )
             current = incidents.load(session, incident_id, services.policy)
         ack()
         with reported_after_ack(client, body):
@@ -173,7 +183,7 @@ def parse_modal(view: dict[str, Any], policy: Policy) -> tuple[int, Assignment]:
     if role is None:
         raise InvalidInput("Choose one of the roles listed.", field=ROLE_FIELD)
     try:
-        incident_id = int(metadata(view).get("incident_id", 0))
+        incident_id = metadata_incident(view)
     except (TypeError, ValueError):
         incident_id = 0
     return incident_id, Assignment(user=user, role=role.key)

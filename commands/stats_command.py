@@ -16,6 +16,7 @@ from commands.blocks.messages import section
 from commands.blocks.stats import stats_blocks, stats_text, working_text
 from commands.errors import reported_after_ack
 from commands.parsing import UsageError, truncate_word
+from commands.permission import require_workspace
 from commands.replies import tell_privately
 from commands.services import Services
 from commands.slack_text import readable
@@ -44,6 +45,8 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
 
 def show_stats(invocation: Invocation) -> None:
     services = invocation.services
+    detail = f"/incident stats {invocation.text}".strip()
+    require_workspace(services, "stats", invocation.user, detail)
     now = services.clock.now()
 
     def seen(code: str) -> bool:

@@ -14,8 +14,9 @@ from slack_sdk import WebClient
 from commands import ids
 from commands.blocks.modals import update_modal
 from commands.errors import reported_after_ack
-from commands.payload import acting_user, metadata, state_values, text_value
+from commands.payload import acting_user, metadata_incident, state_values, text_value
 from commands.services import Services
+from commands.slack_text import readable
 from commands.verbs import Invocation, Verbs
 from workflows import incidents
 from workflows.durations import parse_duration
@@ -27,6 +28,16 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
         incident_id = invocation.incident_here()
         if not invocation.text:
             with services.sessions() as session:
+                # Refused before the form, not after it is filled in.
+                incidents.authorise(
+                    session,
+                    incident_id,
+                    services.policy,
+                    "update",
+                    invocation.user,
+                    services.clock,
+                    services.directory.members_of,
+                )
                 current = incidents.load(session, incident_id, services.policy)
             invocation.ack()
             with reported_after_ack(invocation.client, invocation.body):
@@ -39,10 +50,11 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
             entry = incidents.record_status_update(
                 session,
                 incident_id,
-                invocation.text,
+                readable(invocation.text),
                 invocation.user,
                 services.policy,
                 services.clock,
+                member_of=services.directory.members_of,
             )
             current = incidents.load(session, incident_id, services.policy)
         invocation.ack()
@@ -53,7 +65,7 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
 
     @app.view(ids.UPDATE_MODAL)
     def on_update(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        incident_id = int(metadata(view).get("incident_id", 0))
+        incident_id = metadata_incident(view)
         values = state_values(view)
         with services.sessions.begin() as session:
             change, entry = incidents.record_update_form(

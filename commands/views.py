@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from commands import ids
 from commands.declaring import declare_and_provision
 from commands.errors import reported_after_ack
-from commands.payload import metadata, state_values, text_value
+from commands.payload import metadata, metadata_incident, state_values, text_value
 from commands.services import Services
 from workflows import incidents
 from workflows.errors import InvalidInput
@@ -47,11 +47,17 @@ def register(app: App, services: Services) -> None:
 
     @app.view(ids.NOTE_MODAL)
     def on_note(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        incident_id = int(metadata(view).get("incident_id", 0))
+        incident_id = metadata_incident(view)
         text = str(state_values(view).get(ids.NOTE_FIELD) or "")
         with services.sessions.begin() as session:
             entry = incidents.add_note(
-                session, incident_id, text, body["user"]["id"], services.clock
+                session,
+                incident_id,
+                text,
+                body["user"]["id"],
+                services.clock,
+                policy=services.policy,
+                member_of=services.directory.members_of,
             )
             current = incidents.load(session, incident_id, services.policy)
         ack()

@@ -93,6 +93,16 @@ def test_the_form_starts_with_the_summary_typed_after_the_verb(harness: Harness)
     assert summary["element"]["initial_value"] == "Seller banned"
 
 
+def test_the_summary_typed_after_the_verb_reads_mentions_as_names(harness: Harness) -> None:
+    channel = _declared(harness)
+
+    harness.command("resolve <@U0BOB|bob> banned the seller", channel=channel)
+
+    (view,) = harness.standin.open_views(ALICE)
+    summary = next(b for b in view.view["blocks"] if b.get("block_id") == "resolution_summary")
+    assert summary["element"]["initial_value"] == "@bob banned the seller"
+
+
 def test_resolve_outside_an_incident_channel_is_refused(harness: Harness) -> None:
     _declared(harness)
 

@@ -176,3 +176,12 @@ def test_declaring_with_the_private_flag_makes_a_private_channel(harness: Harnes
     assert "Seller identity ring" not in announcement.text
     assert "restricted" in announcement.text
     assert f"<#{channel.id}>" not in announcement.text
+
+
+def test_a_title_with_the_word_payload_is_declared_not_lost(harness: Harness) -> None:
+    """Bolt alone reads any form body containing "payload" as an interactivity payload."""
+    response = harness.command("declare payload service down")
+
+    assert response.status == 200
+    assert [incident.title for incident in harness.incidents()] == ["payload service down"]
+    assert harness.standin.channel_by_name("inc-1-payload-service-down") is not None

@@ -114,3 +114,12 @@ def test_the_form_needs_what_happened(subscribed: Harness) -> None:
         "response_action": "errors",
         "errors": {"happened": "Say what happened since the last update."},
     }
+
+
+def test_an_inline_update_reads_mentions_as_names(subscribed: Harness) -> None:
+    channel = subscribed.declare("Counterfeit chargers")
+
+    subscribed.command("update <@U0BOB|bob> is rolling back &amp; watching", channel=channel.id)
+
+    (update,) = [e for e in subscribed.events() if e.kind == "status_update"]
+    assert update.text == "@bob is rolling back & watching"

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.models import Incident, Reminder
 from workflows import followups as followup_domain
 from workflows import incidents
-from workflows.authorisation import GroupMembers, nobody, require
+from workflows.authorisation import GroupMembers, nobody
 from workflows.clock import Clock, FixedClock
 from workflows.errors import AlreadyDone, IncidentNotFound, InvalidInput
 from workflows.gateway import SlackGateway
@@ -82,17 +82,18 @@ def check_resolvable(
     incident_id: int,
     actor: str,
     policy: Policy,
+    clock: Clock,
     *,
     member_of: GroupMembers = nobody,
 ) -> None:
     """Refuse before the form is filled in: already resolved or closed, or not ``actor``'s
-    to resolve (``lifecycle.authorisation.resolve``; submitting checks it again)."""
+    to resolve (``lifecycle.authorisation.resolve``, the refusal kept on the timeline;
+    submitting checks it again)."""
     incident = session.get(Incident, incident_id)
     if incident is None:
         raise IncidentNotFound(incident_id)
     _refuse_if_resolved(incident)
-    owner = incidents.current_owner(session, incident_id, policy)
-    require(policy, "resolve", actor, owner=owner, member_of=member_of)
+    incidents.authorise(session, incident_id, policy, "resolve", actor, clock, member_of)
 
 
 def resolve(

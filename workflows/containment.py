@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from storage.models import ContainmentAction, Incident
 from workflows import incidents
+from workflows.authorisation import GroupMembers, nobody
 from workflows.clock import Clock
 from workflows.errors import IncidentNotFound, InvalidInput
 from workflows.gateway import SlackGateway
@@ -75,8 +76,13 @@ def log_action(
     actor: str,
     policy: Policy,
     clock: Clock,
+    *,
+    member_of: GroupMembers = nobody,
 ) -> ContainmentLogged:
-    """Record one action and its timeline event; say whether to offer "Mark contained"."""
+    """Record one action and its timeline event; say whether to offer "Mark contained".
+
+    Authorised as ``containment``.
+    """
     found = find_kind(policy, kind)
     if found is None:
         raise InvalidInput(f"Unknown containment kind {kind!r}.", field="kind")
@@ -86,6 +92,7 @@ def log_action(
     if len(note) > MAX_NOTE:
         raise InvalidInput(f"Keep the note under {MAX_NOTE} characters.", field="note")
     incident = incidents.locked(session, incident_id)
+    incidents.authorise(session, incident_id, policy, "containment", actor, clock, member_of)
     first = _logged(session, incident_id) == 0
     now = clock.now()
     row = ContainmentAction(
@@ -117,11 +124,18 @@ def log_action(
 
 
 def mark_contained(
-    session: Session, incident_id: int, actor: str, policy: Policy, clock: Clock
+    session: Session,
+    incident_id: int,
+    actor: str,
+    policy: Policy,
+    clock: Clock,
+    *,
+    member_of: GroupMembers = nobody,
 ) -> StateChange | None:
     """Move the incident to its "contained" status; None when it already is there or past it.
 
-    A late click on an old offer never moves an incident backwards.
+    A late click on an old offer never moves an incident backwards. Authorised as
+    ``containment`` (by ``incidents.change_status``).
     """
     status = contained_status(policy)
     if status is None:
@@ -129,7 +143,9 @@ def mark_contained(
     incident = incidents.locked(session, incident_id)
     if not _before_contained(incident, policy):
         return None
-    return incidents.change_status(session, incident_id, status.key, actor, policy, clock)
+    return incidents.change_status(
+        session, incident_id, status.key, actor, policy, clock, member_of=member_of
+    )
 
 
 def overview(session: Session, incident_id: int, policy: Policy) -> ContainmentOverview:

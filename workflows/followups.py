@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage.models import FollowUp, Incident, TimelineEvent
 from workflows import incidents
+from workflows.authorisation import GroupMembers, nobody
 from workflows.clock import Clock
 from workflows.durations import format_duration
 from workflows.errors import AlreadyDone, IncidentNotFound, InvalidInput
@@ -53,8 +54,15 @@ def add_followup(
     due_at: datetime | None,
     actor: str,
     clock: Clock,
+    *,
+    policy: Policy | None = None,
+    member_of: GroupMembers = nobody,
 ) -> FollowUpRecord:
-    """Record a follow-up and note it on the incident's timeline."""
+    """Record a follow-up and note it on the incident's timeline.
+
+    Authorised as ``followup`` when a ``policy`` is given: every caller acting for a person
+    does (resolving adds the form's follow-ups under the ``resolve`` rule instead).
+    """
     title = title.strip()
     if not title:
         raise InvalidInput("A follow-up needs a title.", field="followup")
@@ -62,6 +70,9 @@ def add_followup(
         raise InvalidInput(f"Keep a follow-up's title under {MAX_TITLE} characters.")
     if session.get(Incident, incident_id) is None:
         raise IncidentNotFound(incident_id)
+    if policy is not None:
+        incidents.locked(session, incident_id)
+        incidents.authorise(session, incident_id, policy, "followup", actor, clock, member_of)
     now = clock.now()
     row = FollowUp(
         incident_id=incident_id,
@@ -126,10 +137,19 @@ class ListedFollowUp:
 
 
 def complete_followup(
-    session: Session, followup_id: int, actor: str, clock: Clock
+    session: Session,
+    followup_id: int,
+    actor: str,
+    clock: Clock,
+    *,
+    policy: Policy | None = None,
+    member_of: GroupMembers = nobody,
 ) -> FollowUpRecord:
-    """Mark a follow-up done, note it on its incident's timeline, drop its pending reminder."""
-    row = _locked_open(session, followup_id)
+    """Mark a follow-up done, note it on its incident's timeline, drop its pending reminder.
+
+    Authorised as ``followup`` when a ``policy`` is given.
+    """
+    row = _locked_open(session, followup_id, actor, clock, policy, member_of)
     now = clock.now()
     row.status = "done"
     row.done_at = now
@@ -147,10 +167,20 @@ def complete_followup(
 
 
 def snooze_followup(
-    session: Session, followup_id: int, actor: str, clock: Clock, length: timedelta = SNOOZE
+    session: Session,
+    followup_id: int,
+    actor: str,
+    clock: Clock,
+    length: timedelta = SNOOZE,
+    *,
+    policy: Policy | None = None,
+    member_of: GroupMembers = nobody,
 ) -> tuple[FollowUpRecord, datetime]:
-    """Remind again ``length`` from now; returns the follow-up and when it will be."""
-    row = _locked_open(session, followup_id)
+    """Remind again ``length`` from now; returns the follow-up and when it will be.
+
+    Authorised as ``followup`` when a ``policy`` is given.
+    """
+    row = _locked_open(session, followup_id, actor, clock, policy, member_of)
     now = clock.now()
     until = now + length
     incidents.record_event(
@@ -204,7 +234,7 @@ def plan_reminders(session: Session, incident_id: int, now: datetime) -> None:
 def listed(session: Session, limit: int = 100) -> tuple[list[ListedFollowUp], int]:
     """Open follow-ups of every incident, soonest due first, and how many are open in all.
 
-    Titles of restricted incidents' follow-ups are left out: the listing is seen by anyone.
+    Titles and owners of restricted incidents' follow-ups are left out: anyone sees the list.
     """
     rows = session.execute(
         select(FollowUp, Incident.restricted)
@@ -218,7 +248,7 @@ def listed(session: Session, limit: int = 100) -> tuple[list[ListedFollowUp], in
             id=row.id,
             incident_id=row.incident_id,
             title=None if restricted else row.title,
-            owner=row.owner,
+            owner=None if restricted else row.owner,
             due_at=row.due_at,
         )
         for row, restricted in rows
@@ -254,6 +284,7 @@ def notice(
         due_at=row.due_at,
         late_by=late_by,
         snooze=SNOOZE if kind == "due" else None,
+        restricted=incident.restricted,
     )
 
 
@@ -290,8 +321,16 @@ class FollowUpReminders:
         plan_reminders(session, due.incident_id, now)
 
 
-def _locked_open(session: Session, followup_id: int) -> FollowUp:
-    """The follow-up, locked for this transaction; refused when missing or already done."""
+def _locked_open(
+    session: Session,
+    followup_id: int,
+    actor: str,
+    clock: Clock,
+    policy: Policy | None,
+    member_of: GroupMembers,
+) -> FollowUp:
+    """The follow-up, locked for this transaction; refused when missing or already done,
+    or (given a ``policy``) when ``actor`` may not touch its incident's follow-ups."""
     row = session.scalar(select(FollowUp).where(FollowUp.id == followup_id).with_for_update())
     if row is None:
         raise InvalidInput(
@@ -299,4 +338,6 @@ def _locked_open(session: Session, followup_id: int) -> FollowUp:
         )
     if row.status != "open":
         raise AlreadyDone(f"Follow-up #{followup_id} on INC-{row.incident_id} is already done.")
+    if policy is not None:
+        incidents.authorise(session, row.incident_id, policy, "followup", actor, clock, member_of)
     return row

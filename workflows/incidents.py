@@ -38,7 +38,7 @@ from workflows.incident_view import current_owner as current_owner
 from workflows.incident_view import incident_in_channel as incident_in_channel
 from workflows.incident_view import load as load
 from workflows.incident_view import snapshot as snapshot
-from workflows.lifecycle_policy import Action
+from workflows.lifecycle_policy import IncidentAction
 from workflows.planning import replan
 from workflows.policy import Policy
 from workflows.snapshots import StateChange, TimelineEntry
@@ -163,12 +163,22 @@ def assign_owner(
 
 
 def acknowledge(
-    session: Session, incident_id: int, actor: str, policy: Policy, clock: Clock
+    session: Session,
+    incident_id: int,
+    actor: str,
+    policy: Policy,
+    clock: Clock,
+    *,
+    member_of: GroupMembers = nobody,
 ) -> StateChange | None:
-    """Stop the acknowledgement clock (once); pending acknowledgement reminders are dropped."""
+    """Stop the acknowledgement clock (once); pending acknowledgement reminders are dropped.
+
+    Authorised as ``acknowledge``.
+    """
     incident = locked(session, incident_id)
     if incident.acknowledged_at is not None:
         return None
+    authorise(session, incident_id, policy, "acknowledge", actor, clock, member_of)
     now = clock.now()
     incident.acknowledged_at = now
     incident.acknowledged_by = actor
@@ -186,12 +196,23 @@ def acknowledge(
 
 
 def set_deadline(
-    session: Session, incident_id: int, due_at: datetime, actor: str, policy: Policy, clock: Clock
+    session: Session,
+    incident_id: int,
+    due_at: datetime,
+    actor: str,
+    policy: Policy,
+    clock: Clock,
+    *,
+    member_of: GroupMembers = nobody,
 ) -> StateChange | None:
-    """Set the external deadline (a regulator's response date, say) and plan its reminders."""
+    """Set the external deadline (a regulator's response date, say) and plan its reminders.
+
+    Authorised as ``deadline``.
+    """
     incident = locked(session, incident_id)
     if incident.due_at == due_at:
         return None
+    authorise(session, incident_id, policy, "deadline", actor, clock, member_of)
     now = clock.now()
     before = incident.due_at
     incident.due_at = due_at
@@ -216,10 +237,13 @@ def record_status_update(
     policy: Policy,
     clock: Clock,
     next_update_in: timedelta | None = None,
+    *,
+    member_of: GroupMembers = nobody,
 ) -> TimelineEntry:
     """A status update for stakeholders; it restarts the update-reminder clock.
 
     ``next_update_in`` (promised in the update) replaces the severity's cadence once.
+    Authorised as ``update``.
     """
     text = text.strip()
     if not text:
@@ -230,6 +254,7 @@ def record_status_update(
     if len(text) > MAX_NOTE:
         raise InvalidInput(f"Keep status updates under {MAX_NOTE} characters.", field="update")
     incident = locked(session, incident_id)
+    authorise(session, incident_id, policy, "update", actor, clock, member_of)
     now = clock.now()
     incident.updated_at = now
     promise = {"next_update_in": int(next_update_in.total_seconds())} if next_update_in else {}
@@ -251,17 +276,24 @@ def record_update_form(
     clock: Clock,
     member_of: GroupMembers = nobody,
 ) -> tuple[StateChange | None, TimelineEntry]:
-    """The update form: an optional move along the lifecycle and the update, together."""
+    """The update form: an optional move along the lifecycle and the update, together.
+
+    The update is authorised before the move, so a refused form changes nothing.
+    """
     happened, doing = happened.strip(), doing.strip()
     if not happened:
         raise InvalidInput("Say what happened since the last update.", field="happened")
+    locked(session, incident_id)
+    authorise(session, incident_id, policy, "update", actor, clock, member_of)
     change = None
     if status:
         change = change_status(
             session, incident_id, status, actor, policy, clock, member_of=member_of
         )
     text = f"What happened: {happened}\nWhat we're doing: {doing or '—'}"
-    entry = record_status_update(session, incident_id, text, actor, policy, clock, next_update_in)
+    entry = record_status_update(
+        session, incident_id, text, actor, policy, clock, next_update_in, member_of=member_of
+    )
     return change, entry
 
 
@@ -272,12 +304,18 @@ def snooze(
     actor: str,
     policy: Policy,
     clock: Clock,
+    *,
+    member_of: GroupMembers = nobody,
 ) -> tuple[int, str, datetime]:
-    """Push the next reminder of the same kind back by ``length``: (incident, kind, until)."""
+    """Push the next reminder of the same kind back by ``length``: (incident, kind, until).
+
+    Authorised as ``snooze``.
+    """
     reminder = session.get(Reminder, reminder_id)
     if reminder is None or reminder.incident_id is None:
         raise InvalidInput("That reminder no longer exists.")
     incident = locked(session, reminder.incident_id)
+    authorise(session, incident.id, policy, "snooze", actor, clock, member_of)
     now = clock.now()
     until = now + length
     record_event(
@@ -312,9 +350,19 @@ def record_paged(session: Session, incident_id: int, clock: Clock) -> None:
 
 
 def add_note(
-    session: Session, incident_id: int, text: str, actor: str, clock: Clock
+    session: Session,
+    incident_id: int,
+    text: str,
+    actor: str,
+    clock: Clock,
+    *,
+    policy: Policy | None = None,
+    member_of: GroupMembers = nobody,
 ) -> TimelineEntry:
-    """A note on the timeline; unlike a status update it restarts no reminder clock."""
+    """A note on the timeline; unlike a status update it restarts no reminder clock.
+
+    Authorised as ``note`` when a ``policy`` is given: every caller acting for a person does.
+    """
     text = text.strip()
     if not text:
         raise InvalidInput(
@@ -325,6 +373,8 @@ def add_note(
             f"That note is {len(text)} characters; keep notes under {MAX_NOTE}.", field="note"
         )
     incident = locked(session, incident_id)
+    if policy is not None:
+        authorise(session, incident_id, policy, "note", actor, clock, member_of)
     now = clock.now()
     incident.updated_at = now
     event = record_event(session, incident, now, actor, "note", text, {})
@@ -369,7 +419,7 @@ def authorise(
     session: Session,
     incident_id: int,
     policy: Policy,
-    action: Action,
+    action: IncidentAction,
     actor: str,
     clock: Clock,
     member_of: GroupMembers,

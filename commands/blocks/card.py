@@ -255,7 +255,8 @@ def card_fallback_text(incident: IncidentSnapshot) -> str:
 
 def topic_text(incident: IncidentSnapshot) -> str:
     owner = f"Owner <@{incident.owner}>" if incident.owner else "No owner yet"
-    topic = f"{incident.reference} · {incident.severity_label} · {incident.status_label} · {owner}"
+    labels = escape(f"{incident.severity_label} · {incident.status_label}")
+    topic = f"{incident.reference} · {labels} · {owner}"
     return truncate(topic, MAX_TOPIC)
 
 
@@ -263,8 +264,8 @@ def announcement(incident: IncidentSnapshot) -> tuple[str, list[Block]]:
     """One line for the broadcast channel; a restricted incident shows no details."""
     if incident.restricted:
         text = (
-            f":lock: A restricted incident, {incident.reference}, was declared by "
-            f"{mention(incident.declared_by)}. Details are shared with its members only."
+            f":lock: A restricted incident, {incident.reference}, was declared. "
+            "Details are shared with its members only."
         )
     else:
         text = (

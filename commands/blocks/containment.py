@@ -109,7 +109,16 @@ def followup_line(notice: FollowUpNotice) -> str:
     )
 
 
-def followup_dm_text(notice: FollowUpNotice) -> str:
+def followup_dm_text(notice: FollowUpNotice, *, details: bool = True) -> str:
+    """The DM; without ``details`` (a restricted incident, a reader outside its channel)
+    only the numbers, not what it is or who is on it."""
+    if not details:
+        what = "was given to you" if notice.kind == "assigned" else "is due"
+        return (
+            f":lock: Follow-up #{notice.followup_id} on {notice.incident_reference} {what}. "
+            "The incident is restricted and you are not in its channel, so its details are not "
+            "shown here: ask its members to invite you."
+        )
     where = channel_link(notice.incident_channel_id, notice.incident_reference)
     title = escape(truncate(notice.title, 300))
     if notice.kind == "assigned":
@@ -131,7 +140,7 @@ def followup_dm_text(notice: FollowUpNotice) -> str:
     return text
 
 
-def followup_dm_blocks(notice: FollowUpNotice) -> list[Block]:
+def followup_dm_blocks(notice: FollowUpNotice, *, details: bool = True) -> list[Block]:
     buttons: list[Block] = [
         {
             "type": "button",
@@ -151,7 +160,7 @@ def followup_dm_blocks(notice: FollowUpNotice) -> list[Block]:
             }
         )
     return [
-        section_block(followup_dm_text(notice)),
+        section_block(followup_dm_text(notice, details=details)),
         {"type": "actions", "block_id": f"followup{notice.followup_id}", "elements": buttons},
     ]
 
@@ -165,12 +174,13 @@ def followups_text(found: list[ListedFollowUp], total: int, now: datetime) -> st
     budget = SECTION_LIMIT - len(header) - len(footer) - 60  # room for the "more" line
     lines: list[str] = []
     for item in found[:MAX_LISTED]:
-        if item.title is None:
-            what = f":lock: {item.incident_reference} (restricted)"
+        if item.title is None:  # restricted: neither what it is nor who has it
+            line = f"• #{item.id} · :lock: {item.incident_reference} (restricted)"
         else:
             what = f"{item.incident_reference} *{escape(truncate(item.title, 120))}*"
-        owner = f"owner {mention(item.owner)}" if item.owner else "no owner"
-        line = f"• #{item.id} · {what} · {owner} · {_due(item.due_at, now)}"
+            owner = f"owner {mention(item.owner)}" if item.owner else "no owner"
+            line = f"• #{item.id} · {what} · {owner}"
+        line += f" · {_due(item.due_at, now)}"
         if sum(len(kept) + 1 for kept in lines) + len(line) > budget:
             break
         lines.append(line)

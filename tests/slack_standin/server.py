@@ -77,13 +77,16 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.reset:
             self._reset()
             return
-        self.send_response(reply.status)
-        self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(reply.body)))
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(reply.body)
+        try:
+            self.send_response(reply.status)
+            self.send_header("Content-Type", reply.content_type)
+            self.send_header("Content-Length", str(len(reply.body)))
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(reply.body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # The caller gave up waiting (a timeout): no one to tell.
 
     def _reset(self) -> None:
         """Close with SO_LINGER 0 so the peer sees a reset, not an answer."""
@@ -100,8 +103,8 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, router: Router) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, router: Router, port: int) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
         self.router = router
         self.errors: list[str] = []
 
@@ -111,10 +114,11 @@ class _Server(ThreadingHTTPServer):
 
 
 class HttpServer:
-    """A :class:`ThreadingHTTPServer` on 127.0.0.1 with an OS-chosen port, in a daemon thread."""
+    """A :class:`ThreadingHTTPServer` on 127.0.0.1 (port 0: OS-chosen), in a daemon thread."""
 
-    def __init__(self, router: Router) -> None:
+    def __init__(self, router: Router, port: int = 0) -> None:
         self._router = router
+        self._port = port
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -122,7 +126,7 @@ class HttpServer:
         """Bind and serve; idempotent (a stopped server is not restarted)."""
         if self._server is not None:
             return
-        self._server = _Server(self._router)
+        self._server = _Server(self._router, self._port)
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},

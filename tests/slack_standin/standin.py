@@ -17,9 +17,9 @@ from types import TracebackType
 
 from .actions import SlackActions
 from .clock import Clock
-from .faults import Fault, FaultPlan
+from .faults import FLAKY_KINDS, Fault, FaultPlan, FlakyKind, Hold
 from .models import Channel, Message, RecordedCall, User, UserGroup, View
-from .ratelimit import RateLimiter
+from .ratelimit import PostingRateWatch, RateLimiter, RateViolation
 from .responses import post_to_response_url
 from .server import HttpReply, HttpRequest, HttpServer
 from .socketmode import SocketModeServer
@@ -53,7 +53,12 @@ class SlackStandIn(SlackActions):
         bot_user_id: str = "U0FIREBOT",
         app_id: str = "A0FIRE",
         app_token: str = "xapp-standin",  # noqa: S107 - a fake token for a fake Slack
+        *,
+        port: int = 0,
+        seed_defaults: bool = True,
     ) -> None:
+        """``port`` 0 lets the OS choose; without ``seed_defaults`` the workspace starts with
+        the bot user only (the sandbox seeds its own people and channels)."""
         self.signing_secret = signing_secret
         self.bot_token = bot_token
         self._app_token = app_token
@@ -72,6 +77,7 @@ class SlackStandIn(SlackActions):
         )
         self._faults = FaultPlan()
         self._limiter = RateLimiter(self.clock.now)
+        self._posting_rate = PostingRateWatch(self.clock.now)
         self._settings = ApiSettings()
         self._socket = SocketModeServer(app_id)
         self._api = WebApi(
@@ -83,17 +89,22 @@ class SlackStandIn(SlackActions):
             base_url=lambda: self.base_url,
             app_token=app_token,
             issue_socket_link=self._socket.issue_link,
+            posting_rate=self._posting_rate,
         )
-        self._http = HttpServer(self._route)
+        self._http = HttpServer(self._route, port)
+        self.fallback_route: Callable[[HttpRequest], HttpReply] | None = None
+        """Serves what the Slack routes do not (the browser sandbox mounts itself here)."""
         self._last_commands: dict[tuple[str, str, str], bytes] = {}
         self._last_events: dict[str, tuple[str, bytes]] = {}
-        self._seed()
+        self._seed(seed_defaults)
 
-    def _seed(self) -> None:
+    def _seed(self, defaults: bool) -> None:
         ws = self._ws
         ws.add_user(
             User(ws.bot_user_id, "firebreak", "Firebreak", "UTC", None, True, bot_id=ws.bot_id)
         )
+        if not defaults:
+            return
         for user_id, name, tz in DEFAULT_HUMANS:
             self.add_user(user_id, name, tz=tz, email=f"{name}@example.com")
         humans = [user_id for user_id, _, _ in DEFAULT_HUMANS]
@@ -269,6 +280,8 @@ class SlackStandIn(SlackActions):
                 data = upload.data if upload is not None else None
             if data is not None:
                 return HttpReply(200, data, content_type="application/octet-stream")
+        if self.fallback_route is not None:
+            return self.fallback_route(request)
         return HttpReply(404, b'{"ok":false,"error":"not_found"}')
 
     # ---- observation ------------------------------------------------------------------
@@ -370,6 +383,11 @@ class SlackStandIn(SlackActions):
     # ---- Socket Mode ------------------------------------------------------------------
 
     @property
+    def socket_server(self) -> SocketModeServer:
+        """The WebSocket endpoint itself, for tests that send envelopes Slack never would."""
+        return self._socket
+
+    @property
     def socket_connections(self) -> int:
         """Socket Mode connections accepted so far (reconnects included)."""
         return self._socket.accepted
@@ -409,6 +427,46 @@ class SlackStandIn(SlackActions):
         """
         self._faults.add(Fault(method, status, error, retry_after, delay, times, connection_reset))
 
+    def flaky(
+        self,
+        share: float = 0.3,
+        kinds: Iterable[FlakyKind] = FLAKY_KINDS,
+        *,
+        seed: int = 0,
+        slow_seconds: float = 10.0,
+        retry_after: int = 1,
+    ) -> None:
+        """Fail a seeded random ``share`` of all Web API calls from now on, each as one of
+        ``kinds``: ``"500"``, ``"429"`` (with ``Retry-After: retry_after``), ``"reset"``
+        (connection dropped unanswered) or ``"slow"`` (answered normally after
+        ``slow_seconds``: above the client's timeout, the client gives up on a call Slack
+        still carries out). Faults queued by :meth:`fail` go first. Every call is recorded,
+        failed ones too. :meth:`clear_faults` ends it."""
+        self._faults.flaky(
+            share, kinds, seed=seed, slow_seconds=slow_seconds, retry_after=retry_after
+        )
+
+    def hold(self, method: str, *, nth: int = 1, carry_out: bool = True) -> Hold:
+        """Stop the ``nth`` call of ``method`` from now on in flight until the returned
+        :class:`Hold` is released: with ``carry_out`` after Slack did what it asks (only
+        the answer waits), else before (then it is dropped unanswered). For killing the
+        bot during a call, deterministically."""
+        hold = Hold(method, nth, carry_out)
+        self._faults.hold(hold)
+        return hold
+
     def clear_faults(self) -> None:
-        """Drop every fault still queued by :meth:`fail`."""
+        """Drop every fault still queued by :meth:`fail`, stop :meth:`flaky`, release holds."""
         self._faults.clear()
+
+    @property
+    def rate_violations(self) -> list[RateViolation]:
+        """chat.postMessage calls that came faster than Slack's per-channel limit allows
+        (about 1 per second, bursts of 5), recorded even when rate limits are off."""
+        return self._posting_rate.violations
+
+    def wait_idle(self, timeout: float = 15.0) -> None:
+        """Block until no Web API call is being answered (a slow call whose client gave up
+        is still carried out: wait for it before judging what Slack holds)."""
+        api = self._api
+        self.wait_for(lambda: api.in_flight == 0, timeout, "in-flight Web API calls to finish")

@@ -120,14 +120,16 @@ def default_policy() -> Policy:
 
 
 @contextmanager
-def running_firebreak(database_url: str, policy: Policy | None = None) -> Iterator[Harness]:
+def running_firebreak(
+    database_url: str, policy: Policy | None = None, *, client_timeout: float | None = None
+) -> Iterator[Harness]:
     engine = create_database_engine(database_url)
     sessions = create_session_factory(engine)
     clock = ManualClock()
     executor = TrackingExecutor()
     with SlackStandIn(signing_secret=SIGNING_SECRET) as standin:
         firebreak = create_app(
-            client=slack_client(standin.bot_token, standin.api_url),
+            client=slack_client(standin.bot_token, standin.api_url, timeout=client_timeout),
             signing_secret=SIGNING_SECRET,
             sessions=sessions,
             policy=policy or default_policy(),
@@ -135,7 +137,10 @@ def running_firebreak(database_url: str, policy: Policy | None = None) -> Iterat
             executor=executor,
         )
         server = make_server(
-            wsgi_application(firebreak.app, engine), "127.0.0.1", 0, poll_seconds=0.02
+            wsgi_application(firebreak.app, engine, SIGNING_SECRET),
+            "127.0.0.1",
+            0,
+            poll_seconds=0.02,
         )
 
         def serve() -> None:
