@@ -44,6 +44,7 @@ from commands import (
 from commands.attribution import AttributingApp
 from commands.directory import SlackDirectory
 from commands.latest_card import LatestCardGateway
+from commands.pacing import ChannelPacer
 from commands.services import Services
 from commands.verbs import Verbs
 from storage.database import read_only
@@ -114,11 +115,18 @@ def create_app(
     policy: Policy,
     clock: Clock,
     executor: Executor | None = None,
+    pacer: ChannelPacer | None = None,
 ) -> Firebreak:
-    """Build the Bolt app. ``signing_secret`` may be None only in Socket Mode."""
+    """Build the Bolt app. ``signing_secret`` may be None only in Socket Mode.
+
+    ``pacer`` keeps posts under Slack's per-channel rate (the default paces in real time).
+    """
     # Cards re-read the incident after sending (read-only sessions: no SQLite write lock).
     gateway = LatestCardGateway(
-        client, policy, functools.partial(newer_snapshot, read_only(sessions), policy)
+        client,
+        policy,
+        functools.partial(newer_snapshot, read_only(sessions), policy),
+        pacer=pacer,
     )
     directory = SlackDirectory(client)
     services = Services(

@@ -74,7 +74,9 @@ def _retries_after_429(calls: list[RecordedCall]) -> list[tuple[RecordedCall, Re
 
 def test_random_slack_faults_lose_nothing_and_do_nothing_twice(database_url: str) -> None:
     policy = with_rotation()
-    with running_firebreak(database_url, policy, client_timeout=CLIENT_TIMEOUT) as harness:
+    with running_firebreak(
+        database_url, policy, client_timeout=CLIENT_TIMEOUT, pace_posts=True
+    ) as harness:
         standin = harness.standin
         harness.command("help")  # Bolt authorises (auth.test) once, before Slack turns flaky
         standin.flaky(SHARE, seed=SEED, slow_seconds=SLOW)
@@ -271,7 +273,7 @@ def test_a_reminder_whose_answer_was_lost_is_marked_sent_not_sent_twice(
 
 
 def test_a_burst_of_notes_keeps_to_slacks_posting_rate(database_url: str) -> None:
-    with running_firebreak(database_url) as harness:
+    with running_firebreak(database_url, pace_posts=True) as harness:
         harness.standin.rate_limits = False  # nothing pushes back: the bot paces itself
         channel = harness.declare("Chatty incident")
         for n in range(8):

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import Firebreak, create_app, slack_client
 from bot.server import make_server, wsgi_application
+from commands.pacing import ChannelPacer
 from storage.database import create_database_engine, create_session_factory
 from storage.models import Incident, RoleAssignment, TimelineEvent
 from tests.slack_standin import Channel, InboundResponse, Message, SlackStandIn
@@ -115,14 +116,28 @@ class Harness:
         return next(m for m in self.standin.messages(row.channel_id) if m.ts == row.card_ts)
 
 
+def unpaced() -> ChannelPacer:
+    """A pacer whose burst no test reaches."""
+    return ChannelPacer(burst=1_000_000)
+
+
 def default_policy() -> Policy:
     return Policy.model_validate({"channels": {"broadcast": BROADCAST_CHANNEL}})
 
 
 @contextmanager
 def running_firebreak(
-    database_url: str, policy: Policy | None = None, *, client_timeout: float | None = None
+    database_url: str,
+    policy: Policy | None = None,
+    *,
+    client_timeout: float | None = None,
+    pace_posts: bool = False,
 ) -> Iterator[Harness]:
+    """The bot behind waitress against a fresh stand-in.
+
+    Posts are paced per channel in real time only with ``pace_posts`` (the pacing tests);
+    elsewhere the pacer lets every post through at once, so no test waits on the wall clock.
+    """
     engine = create_database_engine(database_url)
     sessions = create_session_factory(engine)
     clock = ManualClock()
@@ -135,6 +150,7 @@ def running_firebreak(
             policy=policy or default_policy(),
             clock=clock,
             executor=executor,
+            pacer=None if pace_posts else unpaced(),
         )
         server = make_server(
             wsgi_application(firebreak.app, engine, SIGNING_SECRET),
@@ -158,5 +174,7 @@ def running_firebreak(
             executor.drain()
             server.close()
             thread.join(timeout=5)
+            # close() leaves waitress's worker threads waiting for tasks; end them too.
+            server.task_dispatcher.shutdown()
             executor.shutdown(wait=True)
             engine.dispose()

@@ -22,7 +22,7 @@ from bot.app import Firebreak, create_app, slack_client
 from bot.server import make_server, wsgi_application
 from storage.database import create_database_engine, create_session_factory
 from tests.support.executor import TrackingExecutor
-from tests.support.harness import SIGNING_SECRET, Harness, running_firebreak
+from tests.support.harness import SIGNING_SECRET, Harness, running_firebreak, unpaced
 from workflows.policy import Policy
 
 CHUNK = 64 * 1024
@@ -117,6 +117,7 @@ def running_replicas(database_url: str, policy: Policy | None = None) -> Iterato
             policy=harness.firebreak.services.policy,
             clock=harness.clock,
             executor=executor,
+            pacer=unpaced(),
         )
         server = make_server(
             wsgi_application(second.app, engine, SIGNING_SECRET), "127.0.0.1", 0, poll_seconds=0.02
@@ -139,5 +140,6 @@ def running_replicas(database_url: str, policy: Policy | None = None) -> Iterato
             executor.drain()
             server.close()
             thread.join(timeout=5)
+            server.task_dispatcher.shutdown()
             executor.shutdown(wait=True)
             engine.dispose()
