@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack
 from slack_sdk import WebClient
 
-from commands.errors import reported_after_ack
+from commands.errors import database_unreachable, reported_after_ack
 from commands.replies import provisioning_problem, tell_privately
 from commands.services import Services
 from workflows import incidents
@@ -34,6 +34,22 @@ def declare_and_provision(
     if not created:
         log.info("declare request for %s repeated; not declaring again", incident.reference)
     with reported_after_ack(client, body):
-        problem = provisioning_problem(services.provisioner.provision(incident.id))
+        try:
+            outcome = services.provisioner.provision(incident.id)
+        except Exception as error:
+            if not database_unreachable(error):
+                raise
+            # The incident is saved: "nothing was changed" would invite a second declare.
+            log.warning("provisioning %s paused: the database went away", incident.reference)
+            tell_privately(client, body, saved_but_paused(incident.reference))
+            return
+        problem = provisioning_problem(outcome)
         if problem:
             tell_privately(client, body, problem)
+
+
+def saved_but_paused(reference: str) -> str:
+    return (
+        f":warning: {reference} is saved, but the database went away while I was setting up "
+        "its channel. I'll finish once it is back; there is no need to declare it again."
+    )

@@ -293,3 +293,29 @@ def _wait(done: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
     while not done():
         assert time.monotonic() < deadline, f"gave up waiting for {what}"
         time.sleep(0.05)
+
+
+def test_a_declare_saved_before_the_database_went_away_is_not_called_unsaved(
+    harness: Harness, cluster: PrivatePostgres
+) -> None:
+    """Saved, then the database goes while Slack creates the channel: the declarer must
+    not be told "nothing was changed" (they would declare it again)."""
+    held = harness.standin.hold("conversations.create")
+    declaring = threading.Thread(
+        target=harness.standin.slash_command,
+        args=(ALICE, GENERAL, "/incident", "declare Fake sneakers"),
+    )
+    declaring.start()
+    held.wait_held()
+    cluster.stop()
+    held.release()
+    declaring.join(timeout=30)
+    harness.settle()
+
+    told = [m.text for m in harness.standin.ephemerals(ALICE)]
+    told += [str(call.args.get("text", "")) for call in harness.standin.response_url_calls]
+    assert any("INC-1 is saved" in text for text in told), told
+    assert not any(UNREACHABLE in text for text in told), told
+    cluster.start()
+    (incident,) = harness.incidents()
+    assert incident.title == "Fake sneakers"
