@@ -84,7 +84,9 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
             label = role.label if role else wanted.role
             if in_modal:
                 raise AlreadyDone(f"They are already the {label}; pick someone else, or Cancel.")
-            raise AlreadyDone(already_held(label, wanted.user, current.reference))
+            # Rendered here (it mentions the holder), so it is not escaped as an error's text is.
+            ack(f":warning: {already_held(label, wanted.user, current.reference)}")
+            return
         ack()
         with reported_after_ack(client, body):
             _publish(services, client, current, change)
