@@ -157,7 +157,7 @@ def test_resolving_and_closing_are_the_commanders(
     incident_id = _incident_owned_by(sessions, rules, clock, owner=ALICE)
 
     with sessions.begin() as session:
-        incidents.add_note(session, incident_id, "about to resolve", BOB, clock)
+        incidents.add_note(session, incident_id, "about to resolve", BOB, clock, policy=rules)
         with pytest.raises(NotAllowed):
             incidents.change_status(session, incident_id, status, BOB, rules, clock)
 

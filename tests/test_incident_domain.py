@@ -81,7 +81,7 @@ def test_concurrent_changes_are_all_recorded(sessions: sessionmaker[Session]) ->
 
     def note(n: int) -> None:
         with sessions.begin() as session:
-            incidents.add_note(session, created.id, f"note {n}", "U2", clock)
+            incidents.add_note(session, created.id, f"note {n}", "U2", clock, policy=None)
 
     threads = [threading.Thread(target=note, args=(n,)) for n in range(10)]
     for thread in threads:
@@ -103,4 +103,4 @@ def test_unknown_values_and_incidents_are_refused(sessions: sessionmaker[Session
     with pytest.raises(IncidentNotFound, match="INC-999"), sessions.begin() as session:
         incidents.change_status(session, 999, "resolved", "U1", POLICY, clock)
     with pytest.raises(InvalidInput, match="needs some text"), sessions.begin() as session:
-        incidents.add_note(session, created.id, "   ", "U1", clock)
+        incidents.add_note(session, created.id, "   ", "U1", clock, policy=None)

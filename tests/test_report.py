@@ -100,6 +100,7 @@ def _scripted_incident(harness: Harness) -> str:
             datetime(2026, 11, 27, 17, 0, tzinfo=UTC),
             CAROL,
             harness.clock,
+            policy=harness.firebreak.services.policy,
         )
     _minutes(harness, 45)
     harness.command("resolve", user=CAROL, channel=channel.id)

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.models import Incident, TimelineEvent
-from workflows.authorisation import GroupMembers, enforce, nobody
+from workflows import incidents
+from workflows.authorisation import GroupMembers, nobody
 from workflows.clock import Clock
-from workflows.incident_view import current_owner
 from workflows.policy import Policy
 from workflows.snapshots import TimelineEntry
 from workflows.timeline import entry_of, record_event
@@ -34,12 +34,13 @@ def capture(
     actor: str,
     clock: Clock,
     *,
-    policy: Policy | None = None,
+    policy: Policy | None,
     member_of: GroupMembers = nobody,
 ) -> TimelineEntry | None:
     """Add the message to the timeline once; a second reaction on it adds nothing.
 
-    A capture is a note: authorised as ``note`` when a ``policy`` is given.
+    A capture is a note: authorised as ``note`` against ``policy`` (None: the caller has
+    already authorised it).
     """
     incident = session.get(Incident, incident_id, with_for_update=True)
     if incident is None:
@@ -52,16 +53,7 @@ def capture(
     if any(data.get("ts") == message.ts for data in already):
         return None
     if policy is not None:
-        enforce(
-            session,
-            incident_id,
-            policy,
-            "note",
-            actor,
-            clock,
-            owner=current_owner(session, incident_id, policy),
-            member_of=member_of,
-        )
+        incidents.authorise(session, incident_id, policy, "note", actor, clock, member_of)
     now = clock.now()
     text = message.text if len(message.text) <= MAX_CAPTURED else message.text[:MAX_CAPTURED] + "…"
     incident.updated_at = now

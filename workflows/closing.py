@@ -149,7 +149,10 @@ def resolve(
         },
     )
     for title in titles:
-        followup_domain.add_followup(session, incident_id, title, None, None, actor, clock)
+        # Under the ``resolve`` rule, already enforced: not ``followup`` as well.
+        followup_domain.add_followup(
+            session, incident_id, title, None, None, actor, clock, policy=None
+        )
     return incidents.entry_of(event)
 
 

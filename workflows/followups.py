@@ -55,13 +55,13 @@ def add_followup(
     actor: str,
     clock: Clock,
     *,
-    policy: Policy | None = None,
+    policy: Policy | None,
     member_of: GroupMembers = nobody,
 ) -> FollowUpRecord:
     """Record a follow-up and note it on the incident's timeline.
 
-    Authorised as ``followup`` when a ``policy`` is given: every caller acting for a person
-    does (resolving adds the form's follow-ups under the ``resolve`` rule instead).
+    Authorised as ``followup`` against ``policy``; None where the caller has authorised the
+    step already (resolving adds the form's follow-ups under the ``resolve`` rule).
     """
     title = title.strip()
     if not title:
@@ -142,12 +142,12 @@ def complete_followup(
     actor: str,
     clock: Clock,
     *,
-    policy: Policy | None = None,
+    policy: Policy | None,
     member_of: GroupMembers = nobody,
 ) -> FollowUpRecord:
     """Mark a follow-up done, note it on its incident's timeline, drop its pending reminder.
 
-    Authorised as ``followup`` when a ``policy`` is given.
+    Authorised as ``followup`` against ``policy`` (None: already authorised).
     """
     row = _locked_open(session, followup_id, actor, clock, policy, member_of)
     now = clock.now()
@@ -173,12 +173,12 @@ def snooze_followup(
     clock: Clock,
     length: timedelta = SNOOZE,
     *,
-    policy: Policy | None = None,
+    policy: Policy | None,
     member_of: GroupMembers = nobody,
 ) -> tuple[FollowUpRecord, datetime]:
     """Remind again ``length`` from now; returns the follow-up and when it will be.
 
-    Authorised as ``followup`` when a ``policy`` is given.
+    Authorised as ``followup`` against ``policy`` (None: already authorised).
     """
     row = _locked_open(session, followup_id, actor, clock, policy, member_of)
     now = clock.now()

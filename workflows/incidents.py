@@ -356,12 +356,13 @@ def add_note(
     actor: str,
     clock: Clock,
     *,
-    policy: Policy | None = None,
+    policy: Policy | None,
     member_of: GroupMembers = nobody,
 ) -> TimelineEntry:
     """A note on the timeline; unlike a status update it restarts no reminder clock.
 
-    Authorised as ``note`` when a ``policy`` is given: every caller acting for a person does.
+    Authorised as ``note`` against ``policy``; every caller says which (None: the caller
+    has already authorised it).
     """
     text = text.strip()
     if not text:
