@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from sqlalchemy import select, text
@@ -36,23 +36,12 @@ from tests.support.harness import (
 )
 from tests.support.policies import ONCALL_CHANNEL
 from workflows import closing, incidents
+from workflows.lifecycle_policy import IncidentAction, WorkspaceAction
 from workflows.policy import Policy
 
-INCIDENT_RULES = (
-    "resolve",
-    "close",
-    "reopen",
-    "downgrade",
-    "assign_role",
-    "acknowledge",
-    "snooze",
-    "note",
-    "update",
-    "containment",
-    "followup",
-    "deadline",
-)
-WORKSPACE_RULES = ("export", "chart", "stats", "oncall_override")
+# Every rule the policy knows: a new one must get a refusal case below.
+INCIDENT_RULES: tuple[str, ...] = get_args(IncidentAction)
+WORKSPACE_RULES: tuple[str, ...] = get_args(WorkspaceAction)
 OPEN = None  # an entry point no rule governs (reading, declaring, Slack's own events)
 
 # Which rule governs each registered listener, by what it listens for.

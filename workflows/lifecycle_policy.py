@@ -4,7 +4,7 @@ timeline capture, closing, and who may do what."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator
 
@@ -66,7 +66,7 @@ IncidentAction = Literal[
 WorkspaceAction = Literal["export", "chart", "stats", "oncall_override"]
 """Steps about the whole workspace: there is no incident, so no commander to name."""
 Action = IncidentAction | WorkspaceAction
-WORKSPACE_ACTIONS: tuple[WorkspaceAction, ...] = ("export", "chart", "stats", "oncall_override")
+WORKSPACE_ACTIONS: tuple[WorkspaceAction, ...] = get_args(WorkspaceAction)
 
 Rule = Literal["anyone", "commander", "admins"]
 WorkspaceRule = Literal["anyone", "admins"]
