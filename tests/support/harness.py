@@ -8,7 +8,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import select
+from slack_bolt import App
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import Firebreak, create_app, slack_client
@@ -152,29 +153,34 @@ def running_firebreak(
             executor=executor,
             pacer=None if pace_posts else unpaced(),
         )
-        server = make_server(
-            wsgi_application(firebreak.app, engine, SIGNING_SECRET),
-            "127.0.0.1",
-            0,
-            poll_seconds=0.02,
-        )
+        with serving(firebreak.app, engine) as port:
+            standin.request_url = f"http://127.0.0.1:{port}/slack/events"
+            try:
+                yield Harness(standin, firebreak, executor, clock, sessions)
+            finally:
+                executor.drain()
+        executor.shutdown(wait=True)
+        engine.dispose()
 
-        def serve() -> None:
-            # close() from the test thread may interrupt select() in this one: that is the stop.
-            with contextlib.suppress(OSError):
-                server.run()
 
-        thread = threading.Thread(target=serve, name="waitress", daemon=True)
-        thread.start()
-        port = server.effective_port  # type: ignore[union-attr]  # one socket, so a TcpWSGIServer
-        standin.request_url = f"http://127.0.0.1:{port}/slack/events"
-        try:
-            yield Harness(standin, firebreak, executor, clock, sessions)
-        finally:
-            executor.drain()
-            server.close()
-            thread.join(timeout=5)
-            # close() leaves waitress's worker threads waiting for tasks; end them too.
-            server.task_dispatcher.shutdown()
-            executor.shutdown(wait=True)
-            engine.dispose()
+@contextmanager
+def serving(app: App, engine: Engine, name: str = "waitress") -> Iterator[int]:
+    """``app`` behind waitress on 127.0.0.1, as ``firebreak serve`` runs it; yields the port."""
+    server = make_server(
+        wsgi_application(app, engine, SIGNING_SECRET), "127.0.0.1", 0, poll_seconds=0.02
+    )
+
+    def serve() -> None:
+        # close() from the test thread may interrupt select() in this one: that is the stop.
+        with contextlib.suppress(OSError):
+            server.run()
+
+    thread = threading.Thread(target=serve, name=name, daemon=True)
+    thread.start()
+    try:
+        yield int(server.effective_port)  # type: ignore[union-attr]  # one socket: a TcpWSGIServer
+    finally:
+        server.close()
+        thread.join(timeout=5)
+        # close() leaves waitress's worker threads waiting for tasks; end them too.
+        server.task_dispatcher.shutdown()

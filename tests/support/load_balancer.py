@@ -19,10 +19,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from bot.app import Firebreak, create_app, slack_client
-from bot.server import make_server, wsgi_application
 from storage.database import create_database_engine, create_session_factory
 from tests.support.executor import TrackingExecutor
-from tests.support.harness import SIGNING_SECRET, Harness, running_firebreak, unpaced
+from tests.support.harness import SIGNING_SECRET, Harness, running_firebreak, serving, unpaced
 from workflows.policy import Policy
 
 CHUNK = 64 * 1024
@@ -119,27 +118,13 @@ def running_replicas(database_url: str, policy: Policy | None = None) -> Iterato
             executor=executor,
             pacer=unpaced(),
         )
-        server = make_server(
-            wsgi_application(second.app, engine, SIGNING_SECRET), "127.0.0.1", 0, poll_seconds=0.02
-        )
-
-        def serve() -> None:
-            with contextlib.suppress(OSError):  # close() interrupting select() is the stop
-                server.run()
-
-        thread = threading.Thread(target=serve, name="waitress-b", daemon=True)
-        thread.start()
-        second_port = server.effective_port  # type: ignore[union-attr]  # one socket
-        backends = [("127.0.0.1", first_port), ("127.0.0.1", int(second_port))]
-        balancer = RoundRobinBalancer(backends)
-        try:
-            with balancer:
-                harness.standin.request_url = f"http://127.0.0.1:{balancer.port}/slack/events"
-                yield Replicas(harness, second, executor, balancer)
-        finally:
-            executor.drain()
-            server.close()
-            thread.join(timeout=5)
-            server.task_dispatcher.shutdown()
-            executor.shutdown(wait=True)
-            engine.dispose()
+        with serving(second.app, engine, "waitress-b") as second_port:
+            backends = [("127.0.0.1", first_port), ("127.0.0.1", second_port)]
+            try:
+                with RoundRobinBalancer(backends) as balancer:
+                    harness.standin.request_url = f"http://127.0.0.1:{balancer.port}/slack/events"
+                    yield Replicas(harness, second, executor, balancer)
+            finally:
+                executor.drain()
+        executor.shutdown(wait=True)
+        engine.dispose()
