@@ -1,13 +1,17 @@
 """Engines and sessions, tuned per backend.
 
 SQLite gets WAL, foreign keys, a busy timeout and ``BEGIN IMMEDIATE`` for every
-transaction, so concurrent writers in one process queue instead of failing or
-losing updates. PostgreSQL relies on row locks taken by the queries that need them,
-and rides out a restart: dead pooled connections are replaced, not handed out.
+transaction, so concurrent writers queue instead of failing or losing updates; writers
+in one process queue on a lock of the engine's own first (:class:`WriterQueue`).
+PostgreSQL relies on row locks taken by the queries that need them, and rides out a
+restart: dead pooled connections are replaced, not handed out.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+import weakref
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -16,9 +20,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 SessionFactory = sessionmaker[Session]
 
+log = logging.getLogger(__name__)
+
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 2
 READ_ONLY = "firebreak_read_only"
+WRITES_FIRST = "firebreak_writes_first"
 
 
 def normalise_url(url: str) -> str:
@@ -46,7 +53,67 @@ def create_database_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 
+class WriterQueue:
+    """One writer at a time per engine, handed over the moment the last one finishes.
+
+    SQLite admits one writer; the others wait in its busy handler, which sleeps and
+    retries in steps that grow to 100 ms. Under a burst of short transactions that turns
+    a wait of a few milliseconds into tens or hundreds. Queueing the process's writers
+    here first means a waiter wakes when the writer before it finishes, and a write a
+    user is waiting on (see :func:`writes_first`) goes before work done in the
+    background. SQLite's busy handler still arbitrates between processes (a CLI command
+    beside the bot), so the queue is an optimisation, not the guarantee: a writer not
+    served within the busy timeout goes on to ``BEGIN IMMEDIATE`` and SQLite decides.
+    """
+
+    def __init__(self, timeout: float) -> None:
+        self._turn = threading.Condition()
+        self._timeout = timeout
+        self._holder: tuple[int, object] | None = None  # (thread, connection)
+        self._first_waiting = 0
+        self.waiting = 0
+        """How many writers wait now (for tests)."""
+
+    def enter(self, connection: object, *, first: bool = False) -> None:
+        """Wait for ``connection``'s turn; ``first`` goes ahead of the others waiting."""
+        me = threading.get_ident()
+        with self._turn:
+            if self._holder is not None and self._holder[0] == me:
+                return  # nested in this thread's own write: waiting would wait on itself
+            self.waiting += 1
+            self._first_waiting += first
+            try:
+                served = self._turn.wait_for(
+                    lambda: self._holder is None and (first or not self._first_waiting),
+                    timeout=self._timeout,
+                )
+            finally:
+                self.waiting -= 1
+                self._first_waiting -= first
+            if not served:
+                log.warning("waited %s s for the SQLite writer queue; going on", self._timeout)
+                return
+            self._holder = (me, connection)
+
+    def leave(self, connection: object) -> None:
+        """The end of ``connection``'s transaction (commit or rollback, however reached)."""
+        with self._turn:
+            if self._holder is not None and self._holder[1] is connection:
+                self._holder = None
+                self._turn.notify_all()
+
+
+_WRITER_QUEUES: weakref.WeakKeyDictionary[Engine, WriterQueue] = weakref.WeakKeyDictionary()
+
+
+def writer_queue(engine: Engine) -> WriterQueue | None:
+    """The queue of a SQLite engine made here; None for other engines."""
+    return _WRITER_QUEUES.get(engine)
+
+
 def _configure_sqlite(engine: Engine) -> None:
+    writers = _WRITER_QUEUES[engine] = WriterQueue(SQLITE_BUSY_TIMEOUT_SECONDS)
+
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take over transaction control from pysqlite so BEGIN IMMEDIATE can be emitted.
@@ -62,8 +129,20 @@ def _configure_sqlite(engine: Engine) -> None:
     def on_begin(connection: Any) -> None:
         # A report reading for seconds must not hold the write lock: in WAL mode a plain
         # BEGIN reads a snapshot while the bot goes on writing.
-        read_only = connection.get_execution_options().get(READ_ONLY, False)
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        options = connection.get_execution_options()
+        if options.get(READ_ONLY, False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        writers.enter(connection, first=options.get(WRITES_FIRST, False))
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            writers.leave(connection)
+            raise
+
+    # Both fire however the transaction ends: commit, rollback, an exception, close().
+    event.listen(engine, "commit", writers.leave)
+    event.listen(engine, "rollback", writers.leave)
 
 
 def create_session_factory(engine: Engine) -> SessionFactory:
@@ -79,3 +158,10 @@ def read_only(sessions: SessionFactory) -> SessionFactory:
     """
     bind = sessions.kw["bind"]
     return sessionmaker(bind.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
+
+
+def writes_first(engine: Engine) -> Engine:
+    """``engine`` for short writes a user is waiting on, such as recording a request
+    before it is acknowledged: on SQLite they go ahead of background writers queued in
+    this process (:class:`WriterQueue`). Elsewhere it changes nothing."""
+    return engine.execution_options(**{WRITES_FIRST: True})

@@ -1,0 +1,157 @@
+"""SQLite writers in one process queue on the engine's lock, and every way out of a
+transaction gives it back: commit, rollback, an exception, a dropped connection."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage import schema
+from storage.database import (
+    create_database_engine,
+    create_session_factory,
+    read_only,
+    writer_queue,
+    writes_first,
+)
+from storage.models import Incident
+from tests.support.history import MONDAY, add_incident
+
+WAIT_SECONDS = 10.0  # far below the 30 s busy timeout: a leaked lock fails the test
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = create_database_engine(f"sqlite:///{tmp_path / 'writers.db'}")
+    schema.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def write_elsewhere(sessions: sessionmaker[Session]) -> bool:
+    """Write one incident from another thread; whether it finished in time."""
+    done = threading.Event()
+
+    def write() -> None:
+        with sessions.begin() as session:
+            add_incident(session, declared_at=MONDAY)
+        done.set()
+
+    threading.Thread(target=write, daemon=True).start()
+    return done.wait(WAIT_SECONDS)
+
+
+def count(sessions: sessionmaker[Session]) -> int:
+    with sessions() as session:
+        return int(session.scalar(select(func.count()).select_from(Incident)) or 0)
+
+
+def test_a_second_writer_waits_for_the_first_and_then_writes(engine: Engine) -> None:
+    sessions = create_session_factory(engine)
+    finished = threading.Event()
+    with sessions.begin() as first:
+        add_incident(first, declared_at=MONDAY)
+
+        def second() -> None:
+            with sessions.begin() as session:
+                add_incident(session, declared_at=MONDAY)
+            finished.set()
+
+        threading.Thread(target=second, daemon=True).start()
+        assert not finished.wait(0.2)  # queued behind the open transaction
+    assert finished.wait(WAIT_SECONDS)
+    assert count(sessions) == 2
+
+
+def test_a_failed_transaction_gives_the_lock_back(engine: Engine) -> None:
+    sessions = create_session_factory(engine)
+
+    def fail_mid_transaction() -> None:
+        with sessions.begin() as session:
+            add_incident(session, declared_at=MONDAY)
+            raise RuntimeError("a listener failed mid-transaction")
+
+    with pytest.raises(RuntimeError):
+        fail_mid_transaction()
+    assert write_elsewhere(sessions)
+    assert count(sessions) == 1
+
+
+def test_a_failed_statement_gives_the_lock_back(engine: Engine) -> None:
+    sessions = create_session_factory(engine)
+    with pytest.raises(Exception, match="no_such_table"), sessions.begin() as session:
+        session.execute(text("INSERT INTO no_such_table VALUES (1)"))
+    assert write_elsewhere(sessions)
+
+
+def test_a_connection_dropped_mid_transaction_gives_the_lock_back(engine: Engine) -> None:
+    sessions = create_session_factory(engine)
+    connection = engine.connect()
+    transaction = connection.begin()
+    connection.invalidate()  # as when the driver reports the connection unusable
+    transaction.rollback()
+    connection.close()
+    assert write_elsewhere(sessions)
+
+
+def test_readers_do_not_queue_behind_a_writer(engine: Engine) -> None:
+    sessions = create_session_factory(engine)
+    read = threading.Event()
+
+    def report() -> None:
+        with read_only(sessions)() as session:
+            session.scalar(select(func.count()).select_from(Incident))
+        read.set()
+
+    with sessions.begin() as writer:
+        add_incident(writer, declared_at=MONDAY)
+        threading.Thread(target=report, daemon=True).start()
+        assert read.wait(WAIT_SECONDS)
+
+
+def test_a_write_someone_waits_on_goes_before_background_writes(engine: Engine) -> None:
+    """The replay ledger records each request before its ack: it must not queue behind
+    every background transaction already waiting."""
+    sessions = create_session_factory(engine)
+    urgent = create_session_factory(writes_first(engine))
+    queue = writer_queue(engine)
+    assert queue is not None
+    order: list[str] = []
+
+    def write(factory: sessionmaker[Session], name: str) -> threading.Thread:
+        def run() -> None:
+            with factory.begin() as session:
+                add_incident(session, title=name, declared_at=MONDAY)
+                order.append(name)
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        return thread
+
+    with sessions.begin() as holder:
+        add_incident(holder, title="holder", declared_at=MONDAY)
+        background = [write(sessions, "background 1")]
+        wait_until(lambda: queue.waiting == 1)
+        background.append(write(sessions, "background 2"))
+        wait_until(lambda: queue.waiting == 2)
+        first = write(urgent, "urgent")
+        wait_until(lambda: queue.waiting == 3)
+    for thread in [*background, first]:
+        thread.join(WAIT_SECONDS)
+
+    assert order[0] == "urgent"
+    assert sorted(order[1:]) == ["background 1", "background 2"]
+
+
+def wait_until(condition: Callable[[], bool]) -> None:
+    """Poll a thread's visible state (not time-based behaviour: no clock is involved)."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not condition():
+        assert time.monotonic() < deadline, "the writers never queued"
+        time.sleep(0.001)
