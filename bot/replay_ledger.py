@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, delete
 from sqlalchemy.dialects import postgresql, sqlite
 
+from storage.database import writes_first
 from storage.models import RequestReplay
 
 SIGNATURE_WINDOW_SECONDS = 5 * 60
@@ -36,7 +37,20 @@ class ReplayLedger:
     """Records accepted requests; answers whether one was seen before."""
 
     def __init__(self, engine: Engine, now: Callable[[], float] = time.time) -> None:
-        self._engine = engine
+        # The request waits for this write before it is acknowledged, so it takes the
+        # shortest way: one autocommit round trip on PostgreSQL; on SQLite, ahead of the
+        # background writers queued in this process.
+        postgres = engine.dialect.name == "postgresql"
+        self._engine = (
+            engine.execution_options(isolation_level="AUTOCOMMIT")
+            if postgres
+            else writes_first(engine)
+        )
+        # Built once: the digest and time are bound per request.
+        insert = postgresql.insert if postgres else sqlite.insert
+        self._record = (
+            insert(RequestReplay).on_conflict_do_nothing().returning(RequestReplay.digest)
+        )
         self._now = now
         self._lock = threading.Lock()
         self._next_prune = float("-inf")
@@ -50,16 +64,7 @@ class ReplayLedger:
             if self._prune_due(now):
                 cutoff = datetime.fromtimestamp(now - KEEP_SECONDS, UTC)
                 connection.execute(delete(RequestReplay).where(RequestReplay.seen_at < cutoff))
-            # Firebreak runs on SQLite or PostgreSQL; both spell ON CONFLICT the same way.
-            postgres = self._engine.dialect.name == "postgresql"
-            insert = postgresql.insert if postgres else sqlite.insert
-            statement = (
-                insert(RequestReplay)
-                .values(row)
-                .on_conflict_do_nothing()
-                .returning(RequestReplay.digest)
-            )
-            return connection.execute(statement).first() is not None
+            return connection.execute(self._record, row).first() is not None
 
     def _prune_due(self, now: float) -> bool:
         """At most once a minute per process: pruning is cheap, but not free."""
