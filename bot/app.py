@@ -41,6 +41,7 @@ from commands import (
     update_command,
     views,
 )
+from commands.after_ack import AfterAck
 from commands.attribution import AttributingApp
 from commands.directory import SlackDirectory
 from commands.latest_card import LatestCardGateway
@@ -62,6 +63,9 @@ T = TypeVar("T")
 
 WEB_API_TIMEOUT_SECONDS = 10
 LISTENER_THREADS = 16
+AFTER_ACK_THREADS = 8
+"""Post-ack work mostly waits on Slack; more threads would only contend for the
+interpreter lock (and SQLite's write lock) with the requests being acknowledged."""
 
 
 def slack_client(token: str, api_url: str, timeout: float | None = None) -> WebClient:
@@ -115,11 +119,14 @@ def create_app(
     policy: Policy,
     clock: Clock,
     executor: Executor | None = None,
+    after_ack: Executor | None = None,
     pacer: ChannelPacer | None = None,
 ) -> Firebreak:
     """Build the Bolt app. ``signing_secret`` may be None only in Socket Mode.
 
-    ``pacer`` keeps posts under Slack's per-channel rate (the default paces in real time).
+    ``executor`` runs listeners up to their ``ack()``; ``after_ack`` runs what they hand on
+    after it (see ``commands.after_ack``). ``pacer`` keeps posts under Slack's per-channel
+    rate (the default paces in real time).
     """
     # Cards re-read the incident after sending (read-only sessions: no SQLite write lock).
     gateway = LatestCardGateway(
@@ -136,15 +143,21 @@ def create_app(
         gateway=gateway,
         provisioner=Provisioner(sessions, gateway, directory, policy, clock),
         directory=directory,
+        after_ack=AfterAck(
+            ContextCopyingExecutor(
+                after_ack
+                or ThreadPoolExecutor(max_workers=AFTER_ACK_THREADS, thread_name_prefix="after-ack")
+            )
+        ),
     )
     app = AttributingApp(
         client=client,
         signing_secret=signing_secret,
         request_verification_enabled=signing_secret is not None,
-        # Slow work runs after ack() on these threads; the HTTP answer does not wait for it.
+        # Listeners run here up to ack(); the HTTP answer waits for nothing after it.
         process_before_response=False,
         listener_executor=ContextCopyingExecutor(
-            executor or ThreadPoolExecutor(max_workers=LISTENER_THREADS)
+            executor or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="ack")
         ),
         logger=logging.getLogger("firebreak.bolt"),
     )

@@ -94,6 +94,7 @@ def running_sandbox(
     port: int = 0,
     policy: Policy | None = None,
     executor: Executor | None = None,
+    after_ack: Executor | None = None,
     tick_seconds: float | None = TICK_SECONDS,
 ) -> Iterator[Sandbox]:
     """Seeded workspace, migrated database, bot and clock; stopped on exit.
@@ -131,6 +132,7 @@ def running_sandbox(
             policy=policy,
             clock=clock,
             executor=executor,
+            after_ack=after_ack,
         )
         machine = TimeMachine(firebreak, clock, standin.advance)
         mount(standin, machine.travel)

@@ -1,9 +1,10 @@
 """The card's controls: severity and owner selects, Acknowledge, status buttons, "Add note".
 
-Each control writes its change before ``ack()`` (so a refusal is answered at once) and
-publishes it to Slack after, under ``reported_after_ack``. The four that change the
-incident differ only in what they read from the click and which workflow they call, so
-one listener factory serves them all.
+Slack ignores anything in the answer to a click, so each control acks at once and hands
+the rest on (``commands.after_ack``): authorise, save, publish. A refusal or a failure
+reaches the clicker privately either way. The four that change the incident differ only in
+what they read from the click and which workflow they call, so one listener factory
+serves them all.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def register(app: App, services: Services) -> None:
     members_of = services.directory.members_of  # admins may be listed by user group
 
     def control(chosen: Chosen, change: Change) -> Listener:
-        """The listener for one control: save before ``ack()``, publish after."""
+        """The listener for one control: ack, then save and publish."""
 
         def listener(
             ack: Ack,
@@ -73,11 +74,14 @@ def register(app: App, services: Services) -> None:
                 ack()  # A cleared select: nothing to change.
                 return
             incident_id = ids.incident_of(action)
-            with services.sessions.begin() as session:
-                made = change(session, incident_id, value, acting_user(body))
             ack()
-            with reported_after_ack(client, body):
+
+            def save_and_show() -> None:
+                with services.sessions.begin() as session:
+                    made = change(session, incident_id, value, acting_user(body))
                 _show(services, incident_id, made, body, respond)
+
+            services.after_ack(client, body, save_and_show)
 
         return listener
 

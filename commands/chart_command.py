@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TypeVar
 
 from slack_bolt import App
 
 from commands.blocks.messages import section
-from commands.errors import NotShared, reported_after_ack
+from commands.errors import NotShared
 from commands.parsing import UsageError, truncate_word
 from commands.permission import require_workspace
 from commands.services import Services
@@ -81,8 +82,9 @@ def draw_chart(call: Invocation) -> None:
 
     request = parse_chart(call.text, services.policy, is_known_market)
     call.ack(text=DRAWING, blocks=section(DRAWING))
-    with reported_after_ack(call.client, call.body):
-        post_chart(call.services, call.channel, call.user, request)
+    services.after_ack(
+        call.client, call.body, partial(post_chart, services, call.channel, call.user, request)
+    )
 
 
 def post_chart(services: Services, channel: str, requester: str, request: ChartRequest) -> str:

@@ -12,12 +12,13 @@ from typing import Any
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
+from commands.after_ack import AfterAck
 from commands.blocks.reminders import answered_reminder
-from commands.errors import reported_after_ack
 
 
 def answer_in_place(
     ack: Ack,
+    after_ack: AfterAck,
     client: WebClient,
     body: dict[str, Any],
     respond: Respond,
@@ -27,7 +28,10 @@ def answer_in_place(
     """Acknowledge a saved answer, replace the message's buttons with ``outcome``, then
     ``publish`` what else the answer changed (the card, a line in the channel)."""
     ack()
-    with reported_after_ack(client, body):
+
+    def show() -> None:
         respond(**answered_reminder(body.get("message", {}), outcome))
         if publish is not None:
             publish()
+
+    after_ack(client, body, show)

@@ -10,6 +10,7 @@ the rest when it is due.
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -72,10 +73,17 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
             )
             current = incidents.load(session, incident_id, services.policy)
         ack()
-        with reported_after_ack(client, body):
-            closing.publish_resolved(
-                services.gateway, current, entry, services.policy.channels.broadcast
-            )
+        services.after_ack(
+            client,
+            body,
+            partial(
+                closing.publish_resolved,
+                services.gateway,
+                current,
+                entry,
+                services.policy.channels.broadcast,
+            ),
+        )
 
 
 def reminder_handlers(services: Services) -> dict[str, ReminderHandler]:
@@ -133,8 +141,11 @@ def _reopen(services: Services, call: Invocation) -> None:
     else:
         call.ack()
     if not reopened.channel_archived:
-        with reported_after_ack(call.client, call.body):
-            publish_change(services.gateway, current, reopened.change)
+        services.after_ack(
+            call.client,
+            call.body,
+            partial(publish_change, services.gateway, current, reopened.change),
+        )
 
 
 def _close(services: Services, call: Invocation) -> None:
@@ -150,31 +161,27 @@ def _close(services: Services, call: Invocation) -> None:
         )
         current = incidents.load(session, incident_id, services.policy)
     call.ack()
-    with reported_after_ack(call.client, call.body):
+
+    def publish() -> None:
         if plan.report_needed:
-            closing.post_report(
-                services.sessions,
-                services.gateway,
-                incident_id,
-                call.user,
-                services.policy,
-                services.clock,
-            )
+            _post_report(services, incident_id, call.user)
         services.gateway.post_close_scheduled(current, plan.entry)
+
+    services.after_ack(call.client, call.body, publish)
 
 
 def _report(services: Services, call: Invocation) -> None:
     incident_id = call.incident_here()
     call.ack()
-    with reported_after_ack(call.client, call.body):
-        closing.post_report(
-            services.sessions,
-            services.gateway,
-            incident_id,
-            call.user,
-            services.policy,
-            services.clock,
-        )
+    services.after_ack(
+        call.client, call.body, partial(_post_report, services, incident_id, call.user)
+    )
+
+
+def _post_report(services: Services, incident_id: int, actor: str) -> None:
+    closing.post_report(
+        services.sessions, services.gateway, incident_id, actor, services.policy, services.clock
+    )
 
 
 def _referenced(text: str) -> int:

@@ -22,7 +22,6 @@ from commands import ids
 from commands.blocks.containment import actions_text, followups_text, kinds_text
 from commands.blocks.messages import section
 from commands.clicks import answer_in_place
-from commands.errors import reported_after_ack
 from commands.membership import require_visible_followup
 from commands.parsing import UsageError, truncate_word
 from commands.payload import acting_user, button_number
@@ -188,8 +187,9 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
             )
             current = incidents.load(session, incident_id, policy)
         call.ack()
-        with reported_after_ack(call.client, call.body):
-            containment.publish_logged(gateway, current, logged)
+        services.after_ack(
+            call.client, call.body, partial(containment.publish_logged, gateway, current, logged)
+        )
 
     def show_actions(call: Invocation) -> None:
         incident_id = call.incident_here()
@@ -223,11 +223,14 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
             notice = followups.notice(session, added.id, "assigned", policy)
             current = incidents.load(session, incident_id, policy)
         call.ack()
-        with reported_after_ack(call.client, call.body):
+
+        def publish() -> None:
             if current.channel_id is not None:
                 gateway.post_followup(current, notice)
             if notice.owner is not None:
                 gateway.send_followup(notice.owner, notice)
+
+        services.after_ack(call.client, call.body, publish)
 
     def complete(call: Invocation, followup_id: int) -> None:
         require_visible_followup(services, call.client, call.user, followup_id)
@@ -266,6 +269,7 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
             outcome = f":shield: <@{user}> marked {current.reference} *{current.status_label}*."
         answer_in_place(
             ack,
+            services.after_ack,
             client,
             body,
             respond,
@@ -284,7 +288,7 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
                 session, followup_id, user, clock, policy=policy, member_of=members_of
             )
         outcome = f":white_check_mark: Done, marked by <@{user}>."
-        answer_in_place(ack, client, body, respond, outcome)
+        answer_in_place(ack, services.after_ack, client, body, respond, outcome)
 
     @app.action(ids.FOLLOWUP_SNOOZE_BUTTON)
     def on_snooze(
@@ -297,7 +301,7 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
                 session, followup_id, user, clock, policy=policy, member_of=members_of
             )
         outcome = f":zzz: Snoozed by <@{user}>; reminding again {slack_date(until)}."
-        answer_in_place(ack, client, body, respond, outcome)
+        answer_in_place(ack, services.after_ack, client, body, respond, outcome)
 
 
 def reminder_handlers(services: Services) -> dict[str, ReminderHandler]:

@@ -25,7 +25,7 @@ from commands.blocks.exports import (
     too_large,
 )
 from commands.blocks.messages import section
-from commands.errors import NotShared, reported_after_ack
+from commands.errors import NotShared
 from commands.parsing import UsageError, truncate_word
 from commands.permission import require_workspace
 from commands.replies import tell_privately
@@ -95,10 +95,13 @@ def share_export(services: Services, call: Invocation) -> None:
     request = parse_export(call.text)
     text = preparing(request.kind, request.since)
     call.ack(text=text, blocks=section(text))
-    with reported_after_ack(call.client, call.body):
+
+    def share_and_tell() -> None:
         message = _share(services, call, request)
         if message is not None:
             tell_privately(call.client, call.body, message)
+
+    services.after_ack(call.client, call.body, share_and_tell)
 
 
 def _share(services: Services, call: Invocation, request: ExportRequest) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -63,8 +64,9 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
                     )
                     current = incidents.load(session, incident_id, services.policy)
                 ack()
-                with reported_after_ack(client, body):
-                    publish_note(services.gateway, current, entry)
+                services.after_ack(
+                    client, body, partial(publish_note, services.gateway, current, entry)
+                )
             case parsing.SetDeadline(when=when):
                 incident_id = _incident_here(services, command, "deadline")
                 zone = ZoneInfo(services.directory.time_zone(command["user_id"]))
@@ -85,8 +87,9 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
                     current = incidents.load(session, incident_id, services.policy)
                 ack()
                 if change is not None:
-                    with reported_after_ack(client, body):
-                        publish_change(services.gateway, current, change)
+                    services.after_ack(
+                        client, body, partial(publish_change, services.gateway, current, change)
+                    )
             case parsing.ShowStatus():
                 incident_id = _incident_here(services, command, "status")
                 with services.sessions() as session:

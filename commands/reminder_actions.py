@@ -43,6 +43,7 @@ def register(app: App, services: Services) -> None:
             current = incidents.load(session, incident_id, services.policy)
         answer_in_place(
             ack,
+            services.after_ack,
             client,
             body,
             respond,
@@ -68,7 +69,7 @@ def register(app: App, services: Services) -> None:
                 member_of=services.directory.members_of,
             )
         outcome = f":zzz: Snoozed by <@{user}> until {slack_date(until, '{time}')}."
-        answer_in_place(ack, client, body, respond, outcome)
+        answer_in_place(ack, services.after_ack, client, body, respond, outcome)
 
     @app.action(ids.HANDOFF_ACKNOWLEDGE)
     def on_pager(
@@ -85,7 +86,7 @@ def register(app: App, services: Services) -> None:
             )
             rotation = handoff.rotation
         outcome = f":white_check_mark: <@{user}> has the pager for *{rotation}*."
-        answer_in_place(ack, client, body, respond, outcome)
+        answer_in_place(ack, services.after_ack, client, body, respond, outcome)
 
 
 def _snooze_length(text: str, offered: tuple[timedelta, ...]) -> timedelta:

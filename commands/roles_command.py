@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -88,8 +89,7 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
             ack(f":warning: {already_held(label, wanted.user, current.reference)}")
             return
         ack()
-        with reported_after_ack(client, body):
-            _publish(services, client, current, change)
+        services.after_ack(client, body, partial(_publish, services, client, current, change))
 
     def assign_role(invocation: Invocation) -> None:
         wanted = parse_assignment(invocation.text, services.policy)

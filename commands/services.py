@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from commands.after_ack import AfterAck
 from workflows.clock import Clock
 from workflows.directory import UserDirectory
 from workflows.gateway import SlackGateway
@@ -21,3 +22,4 @@ class Services:
     gateway: SlackGateway
     provisioner: Provisioner
     directory: UserDirectory
+    after_ack: AfterAck

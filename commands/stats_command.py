@@ -14,7 +14,6 @@ from slack_bolt import App
 
 from commands.blocks.messages import section
 from commands.blocks.stats import stats_blocks, stats_text, working_text
-from commands.errors import reported_after_ack
 from commands.parsing import UsageError, truncate_word
 from commands.permission import require_workspace
 from commands.replies import tell_privately
@@ -56,10 +55,13 @@ def show_stats(invocation: Invocation) -> None:
     period, scope = parse_stats(invocation.text, services.policy, now, seen)
     waiting = working_text(period)
     invocation.ack(text=waiting, blocks=section(waiting))
-    with reported_after_ack(invocation.client, invocation.body):
+
+    def compute_and_tell() -> None:
         with read_only(services.sessions)() as session:
             kpis = compute_kpis(session, services.policy, period, scope, now)
         tell_privately(invocation.client, invocation.body, stats_text(kpis), stats_blocks(kpis))
+
+    services.after_ack(invocation.client, invocation.body, compute_and_tell)
 
 
 def parse_stats(

@@ -6,6 +6,7 @@ comes; the promise of the next update sets when Firebreak will nudge for it.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -58,8 +59,11 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
             )
             current = incidents.load(session, incident_id, services.policy)
         invocation.ack()
-        with reported_after_ack(invocation.client, invocation.body):
-            publish_status_update(services.gateway, services.policy, current, entry)
+        services.after_ack(
+            invocation.client,
+            invocation.body,
+            partial(publish_status_update, services.gateway, services.policy, current, entry),
+        )
 
     verbs["update"] = update
 
@@ -82,7 +86,10 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
             )
             current = incidents.load(session, incident_id, services.policy)
         ack()
-        with reported_after_ack(client, body):
+
+        def publish() -> None:
             if change is not None:
                 publish_change(services.gateway, current, change)
             publish_status_update(services.gateway, services.policy, current, entry)
+
+        services.after_ack(client, body, publish)

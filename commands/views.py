@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from pydantic import ValidationError
@@ -11,7 +12,6 @@ from slack_sdk import WebClient
 
 from commands import ids
 from commands.declaring import declare_and_provision
-from commands.errors import reported_after_ack
 from commands.payload import metadata, metadata_incident, state_values, text_value
 from commands.services import Services
 from workflows import incidents
@@ -61,8 +61,7 @@ def register(app: App, services: Services) -> None:
             )
             current = incidents.load(session, incident_id, services.policy)
         ack()
-        with reported_after_ack(client, body):
-            publish_note(services.gateway, current, entry)
+        services.after_ack(client, body, partial(publish_note, services.gateway, current, entry))
 
 
 def _moment(value: object) -> datetime | None:

@@ -28,7 +28,7 @@ from bot.cli_support import CommandFailed
 from bot.sandbox import SANDBOX_POLICY, Sandbox, checkout_root, running_sandbox
 from tests.slack_standin.sandbox import BadJump
 from tests.slack_standin.sandbox.timetravel import target
-from tests.support.executor import TrackingExecutor
+from tests.support.executor import TrackedPools
 from workflows.policy import Policy, load_policy
 
 ALICE, BOB, CAROL, DAVE, FRANK = "U0123ALICE", "U0123BOB", "U0123CAROL", "U0123DAVE", "U0123FRANK"
@@ -40,9 +40,9 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 class Visitor:
     """The browser client's HTTP calls, made from Python."""
 
-    def __init__(self, sandbox: Sandbox, executor: TrackingExecutor) -> None:
+    def __init__(self, sandbox: Sandbox, pools: TrackedPools) -> None:
         self.sandbox = sandbox
-        self.executor = executor
+        self.pools = pools
 
     def post(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         request = urllib.request.Request(
@@ -55,7 +55,7 @@ class Visitor:
                 answer = response.status, json.loads(response.read())
         except urllib.error.HTTPError as error:
             answer = error.code, json.loads(error.read())
-        self.executor.drain()
+        self.pools.drain()
         return answer
 
     def type(self, user: str, text: str, channel: str = GENERAL) -> dict[str, Any]:
@@ -85,11 +85,13 @@ class Visitor:
 
 @pytest.fixture
 def visitor(database_url: str) -> Iterator[Visitor]:
-    executor = TrackingExecutor()
-    with running_sandbox(database_url, executor=executor, tick_seconds=None) as sandbox:
-        yield Visitor(sandbox, executor)
+    pools = TrackedPools()
+    with running_sandbox(
+        database_url, executor=pools.listeners, after_ack=pools.after_ack, tick_seconds=None
+    ) as sandbox:
+        yield Visitor(sandbox, pools)
         assert sandbox.standin.internal_errors == []
-    executor.shutdown(wait=True)
+    pools.shutdown()
 
 
 def test_a_declaration_typed_in_the_sandbox_shows_the_card_the_bot_rendered(

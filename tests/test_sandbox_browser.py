@@ -19,7 +19,7 @@ from sqlalchemy import select
 from bot.sandbox import running_sandbox
 from storage.database import create_database_engine, create_session_factory
 from storage.models import Incident
-from tests.support.executor import TrackingExecutor
+from tests.support.executor import TrackedPools
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page
@@ -93,9 +93,11 @@ def test_declare_escalate_and_resolve_in_the_browser(
 ) -> None:
     from playwright.sync_api import expect
 
-    executor = TrackingExecutor()
+    pools = TrackedPools()
     errors: list[str] = []
-    with running_sandbox(database_url, executor=executor, tick_seconds=None) as sandbox:
+    with running_sandbox(
+        database_url, executor=pools.listeners, after_ack=pools.after_ack, tick_seconds=None
+    ) as sandbox:
         page = browser.new_page()
         page.set_default_timeout(WAIT_MS)
         page.on("pageerror", lambda error: errors.append(str(error)))
@@ -150,7 +152,7 @@ def test_declare_escalate_and_resolve_in_the_browser(
         expect(page.locator("#modal-backdrop")).to_be_hidden()
         expect(facts).to_contain_text("Resolved")
         shots.take("resolved")
-        executor.drain()
+        pools.drain()
 
         engine = create_database_engine(database_url)
         try:

@@ -24,7 +24,7 @@ from commands.ids import ACKNOWLEDGE_BUTTON
 from storage.database import create_database_engine, create_session_factory
 from tests.slack_standin import SlackStandIn
 from tests.support.clock import ManualClock
-from tests.support.executor import TrackingExecutor
+from tests.support.executor import TrackedPools
 from tests.support.harness import ALICE, GENERAL, SIGNING_SECRET, Harness, default_policy
 
 WARNINGS_FROM = "firebreak.socket_mode"
@@ -36,7 +36,7 @@ SEEN_AT_START = ["auth.test", "apps.connections.open"]
 def firebreak_over_socket_mode(database_url: str) -> Iterator[Harness]:
     """Firebreak with no Request URL, connected over Socket Mode to a fresh stand-in."""
     engine = create_database_engine(database_url)
-    executor = TrackingExecutor()
+    pools = TrackedPools()
     clock = ManualClock()
     sessions = create_session_factory(engine)
     with SlackStandIn(signing_secret=SIGNING_SECRET) as standin:
@@ -46,17 +46,18 @@ def firebreak_over_socket_mode(database_url: str) -> Iterator[Harness]:
             sessions=sessions,
             policy=default_policy(),
             clock=clock,
-            executor=executor,
+            executor=pools.listeners,
+            after_ack=pools.after_ack,
         )
         handler = CheckedSocketModeHandler(firebreak.app, standin.app_token)
         handler.connect()  # type: ignore[no-untyped-call]  # slack_bolt leaves it unannotated
         try:
             standin.wait_for_socket_connection()
-            yield Harness(standin, firebreak, executor, clock, sessions)
+            yield Harness(standin, firebreak, pools, clock, sessions)
         finally:
             handler.close()  # type: ignore[no-untyped-call]
-            executor.drain()
-            executor.shutdown(wait=True)
+            pools.drain()
+            pools.shutdown()
             engine.dispose()
             assert standin.internal_errors == []
 

@@ -60,7 +60,7 @@ def declare(
     A second call with the same ``declare_key`` (Slack retrying, a double submit)
     returns the incident the first call made.
     """
-    _check_declare(request, policy)
+    check_declare(request, policy)
     existing = session.scalar(select(Incident).where(Incident.declare_key == request.declare_key))
     if existing is not None:
         return snapshot(session, existing, policy), False
@@ -119,7 +119,8 @@ def declare(
     return snapshot(session, incident, policy), True
 
 
-def _check_declare(request: DeclareRequest, policy: Policy) -> None:
+def check_declare(request: DeclareRequest, policy: Policy) -> None:
+    """Raise :class:`InvalidInput` for anything the policy would not record."""
     if len(request.description) > MAX_DESCRIPTION:
         raise InvalidInput(
             f"The description is {len(request.description)} characters; "

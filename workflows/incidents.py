@@ -29,6 +29,7 @@ from workflows.declaration import MAX_DESCRIPTION as MAX_DESCRIPTION
 from workflows.declaration import MAX_EXTERNAL_REF as MAX_EXTERNAL_REF
 from workflows.declaration import MAX_TITLE as MAX_TITLE
 from workflows.declaration import DeclareRequest as DeclareRequest
+from workflows.declaration import check_declare as check_declare
 from workflows.declaration import declare as declare
 from workflows.durations import format_duration
 from workflows.errors import IncidentNotFound, InvalidInput

@@ -19,7 +19,7 @@ from storage.database import create_database_engine, create_session_factory
 from storage.models import Incident, RoleAssignment, TimelineEvent
 from tests.slack_standin import Channel, InboundResponse, Message, SlackStandIn
 from tests.support.clock import ManualClock
-from tests.support.executor import TrackingExecutor
+from tests.support.executor import TrackedPools
 from workflows.policy import Policy
 
 SIGNING_SECRET = "firebreak-test-signing-secret"
@@ -35,13 +35,13 @@ class Harness:
         self,
         standin: SlackStandIn,
         firebreak: Firebreak,
-        executor: TrackingExecutor,
+        pools: TrackedPools,
         clock: ManualClock,
         sessions: sessionmaker[Session],
     ) -> None:
         self.standin = standin
         self.firebreak = firebreak
-        self.executor = executor
+        self.pools = pools
         self.clock = clock
         self.sessions = sessions
 
@@ -77,7 +77,7 @@ class Harness:
         return response
 
     def settle(self) -> None:
-        self.executor.drain()
+        self.pools.drain()
 
     # Reading the truth
 
@@ -142,7 +142,7 @@ def running_firebreak(
     engine = create_database_engine(database_url)
     sessions = create_session_factory(engine)
     clock = ManualClock()
-    executor = TrackingExecutor()
+    pools = TrackedPools()
     with SlackStandIn(signing_secret=SIGNING_SECRET) as standin:
         firebreak = create_app(
             client=slack_client(standin.bot_token, standin.api_url, timeout=client_timeout),
@@ -150,16 +150,17 @@ def running_firebreak(
             sessions=sessions,
             policy=policy or default_policy(),
             clock=clock,
-            executor=executor,
+            executor=pools.listeners,
+            after_ack=pools.after_ack,
             pacer=None if pace_posts else unpaced(),
         )
         with serving(firebreak.app, engine) as port:
             standin.request_url = f"http://127.0.0.1:{port}/slack/events"
             try:
-                yield Harness(standin, firebreak, executor, clock, sessions)
+                yield Harness(standin, firebreak, pools, clock, sessions)
             finally:
-                executor.drain()
-        executor.shutdown(wait=True)
+                pools.drain()
+        pools.shutdown()
         engine.dispose()
 
 

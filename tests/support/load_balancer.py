@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from bot.app import Firebreak, create_app, slack_client
 from storage.database import create_database_engine, create_session_factory
-from tests.support.executor import TrackingExecutor
+from tests.support.executor import TrackedPools
 from tests.support.harness import SIGNING_SECRET, Harness, running_firebreak, serving, unpaced
 from workflows.policy import Policy
 
@@ -88,7 +88,7 @@ class Replicas:
 
     harness: Harness
     second: Firebreak
-    second_executor: TrackingExecutor
+    second_pools: TrackedPools
     balancer: RoundRobinBalancer
 
     @property
@@ -98,7 +98,7 @@ class Replicas:
     def settle(self) -> None:
         """Wait for the work both replicas do after acknowledging."""
         self.harness.settle()
-        self.second_executor.drain()
+        self.second_pools.drain()
         self.harness.settle()
 
 
@@ -108,14 +108,15 @@ def running_replicas(database_url: str, policy: Policy | None = None) -> Iterato
         assert harness.standin.request_url is not None
         first_port = int(harness.standin.request_url.split(":")[2].split("/")[0])
         engine = create_database_engine(database_url)
-        executor = TrackingExecutor()
+        pools = TrackedPools()
         second = create_app(
             client=slack_client(harness.standin.bot_token, harness.standin.api_url),
             signing_secret=SIGNING_SECRET,
             sessions=create_session_factory(engine),
             policy=harness.firebreak.services.policy,
             clock=harness.clock,
-            executor=executor,
+            executor=pools.listeners,
+            after_ack=pools.after_ack,
             pacer=unpaced(),
         )
         with serving(second.app, engine, "waitress-b") as second_port:
@@ -123,8 +124,8 @@ def running_replicas(database_url: str, policy: Policy | None = None) -> Iterato
             try:
                 with RoundRobinBalancer(backends) as balancer:
                     harness.standin.request_url = f"http://127.0.0.1:{balancer.port}/slack/events"
-                    yield Replicas(harness, second, executor, balancer)
+                    yield Replicas(harness, second, pools, balancer)
             finally:
-                executor.drain()
-        executor.shutdown(wait=True)
+                pools.drain()
+        pools.shutdown()
         engine.dispose()
