@@ -7,6 +7,7 @@ bot's security tests. Proxies from the environment are ignored: the bot is local
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import http.client
@@ -152,7 +153,10 @@ def send_raw(
                 method, parts.path, body=pieces, headers=dict(headers or {}), encode_chunked=True
             )
         else:
-            connection.request(method, parts.path, body=body, headers=dict(headers or {}))
+            # The server may refuse before reading the whole body (413 on Content-Length)
+            # and close while we are still sending; its answer is there to read.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                connection.request(method, parts.path, body=body, headers=dict(headers or {}))
         response = connection.getresponse()
         answer_headers = {k.lower(): v for k, v in response.getheaders()}
         text = response.read().decode("utf-8", "replace")
