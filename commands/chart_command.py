@@ -82,9 +82,7 @@ def draw_chart(call: Invocation) -> None:
 
     request = parse_chart(call.text, services.policy, is_known_market)
     call.ack(text=DRAWING, blocks=section(DRAWING))
-    services.after_ack(
-        call.client, call.body, partial(post_chart, services, call.channel, call.user, request)
-    )
+    call.after_ack(partial(post_chart, services, call.channel, call.user, request))
 
 
 def post_chart(services: Services, channel: str, requester: str, request: ChartRequest) -> str:

@@ -141,9 +141,7 @@ def _reopen(services: Services, call: Invocation) -> None:
     else:
         call.ack()
     if not reopened.channel_archived:
-        services.after_ack(
-            call.client,
-            call.body,
+        call.after_ack(
             partial(publish_change, services.gateway, current, reopened.change),
         )
 
@@ -167,15 +165,13 @@ def _close(services: Services, call: Invocation) -> None:
             _post_report(services, incident_id, call.user)
         services.gateway.post_close_scheduled(current, plan.entry)
 
-    services.after_ack(call.client, call.body, publish)
+    call.after_ack(publish)
 
 
 def _report(services: Services, call: Invocation) -> None:
     incident_id = call.incident_here()
     call.ack()
-    services.after_ack(
-        call.client, call.body, partial(_post_report, services, incident_id, call.user)
-    )
+    call.after_ack(partial(_post_report, services, incident_id, call.user))
 
 
 def _post_report(services: Services, incident_id: int, actor: str) -> None:

@@ -187,9 +187,7 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
             )
             current = incidents.load(session, incident_id, policy)
         call.ack()
-        services.after_ack(
-            call.client, call.body, partial(containment.publish_logged, gateway, current, logged)
-        )
+        call.after_ack(partial(containment.publish_logged, gateway, current, logged))
 
     def show_actions(call: Invocation) -> None:
         incident_id = call.incident_here()
@@ -230,7 +228,7 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
             if notice.owner is not None:
                 gateway.send_followup(notice.owner, notice)
 
-        services.after_ack(call.client, call.body, publish)
+        call.after_ack(publish)
 
     def complete(call: Invocation, followup_id: int) -> None:
         require_visible_followup(services, call.client, call.user, followup_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack
@@ -33,7 +34,9 @@ def declare_and_provision(
     """
     incidents.check_declare(request, services.policy)
     ack()
-    services.after_ack(client, body, lambda: _record_and_provision(services, request, client, body))
+    services.after_ack(
+        client, body, partial(_record_and_provision, services, request, client, body)
+    )
 
 
 def _record_and_provision(

@@ -101,7 +101,7 @@ def share_export(services: Services, call: Invocation) -> None:
         if message is not None:
             tell_privately(call.client, call.body, message)
 
-    services.after_ack(call.client, call.body, share_and_tell)
+    call.after_ack(share_and_tell)
 
 
 def _share(services: Services, call: Invocation, request: ExportRequest) -> str | None:

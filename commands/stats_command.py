@@ -61,7 +61,7 @@ def show_stats(invocation: Invocation) -> None:
             kpis = compute_kpis(session, services.policy, period, scope, now)
         tell_privately(invocation.client, invocation.body, stats_text(kpis), stats_blocks(kpis))
 
-    services.after_ack(invocation.client, invocation.body, compute_and_tell)
+    invocation.after_ack(compute_and_tell)
 
 
 def parse_stats(

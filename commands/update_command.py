@@ -59,9 +59,7 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
             )
             current = incidents.load(session, incident_id, services.policy)
         invocation.ack()
-        services.after_ack(
-            invocation.client,
-            invocation.body,
+        invocation.after_ack(
             partial(publish_status_update, services.gateway, services.policy, current, entry),
         )
 

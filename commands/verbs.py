@@ -37,6 +37,10 @@ class Invocation:
     def channel(self) -> str:
         return str(self.body["channel_id"])
 
+    def after_ack(self, work: Callable[[], object]) -> None:
+        """Hand ``work`` on once acked (``commands.after_ack``); failures reach the typer."""
+        self.services.after_ack(self.client, self.body, work)
+
     def incident_here(self) -> int:
         """The incident whose channel this was typed in, or a clear refusal."""
         with self.services.sessions() as session:
