@@ -54,8 +54,8 @@ class TrackedPools:
     stand-in send an event, which a listener takes).
     """
 
-    def __init__(self) -> None:
-        self.listeners = TrackingExecutor(thread_name_prefix="ack")
+    def __init__(self, listener_threads: int = 16) -> None:
+        self.listeners = TrackingExecutor(listener_threads, thread_name_prefix="ack")
         self.after_ack = TrackingExecutor(thread_name_prefix="after-ack")
 
     def drain(self, timeout: float = 60.0) -> None:
