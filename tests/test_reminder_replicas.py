@@ -17,9 +17,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
-from bot.app import create_app, reminder_runner, slack_client
+from bot.app import Firebreak, create_app, reminder_runner, slack_client
 from bot.scheduler import start_scheduler
 from storage.database import create_database_engine, create_session_factory
 from storage.models import Incident, Reminder
@@ -86,13 +86,7 @@ def test_two_apps_with_their_own_schedulers_send_each_reminder_once(database_url
     with running_firebreak(database_url, with_rotation()) as harness:
         _declare_and_let_acknowledgement_lapse(harness)
         other_engine = create_database_engine(database_url)
-        replica_b = create_app(
-            client=slack_client(harness.standin.bot_token, harness.standin.api_url),
-            signing_secret=SIGNING_SECRET,
-            sessions=create_session_factory(other_engine),
-            policy=harness.firebreak.services.policy,
-            clock=harness.clock,
-        )
+        replica_b = _second_app(harness, other_engine)
 
         schedulers = [start_scheduler(harness.firebreak), start_scheduler(replica_b)]
         try:
@@ -148,13 +142,7 @@ def test_two_schedulers_post_the_handoff_and_the_weekly_digest_once(database_url
             harness.standin.add_channel(name, channel_id=channel, members=["U0FIREBOT", CAROL])
         harness.command("declare --sev 2 Counterfeit wave")
         other_engine = create_database_engine(database_url)
-        replica_b = create_app(
-            client=slack_client(harness.standin.bot_token, harness.standin.api_url),
-            signing_secret=SIGNING_SECRET,
-            sessions=create_session_factory(other_engine),
-            policy=harness.firebreak.services.policy,
-            clock=harness.clock,
-        )
+        replica_b = _second_app(harness, other_engine)
         schedulers = [start_scheduler(harness.firebreak), start_scheduler(replica_b)]
         try:
             _until(
@@ -212,3 +200,14 @@ def _until(done: Callable[[], bool], what: str) -> None:
     while not done():  # waiting on the schedulers' threads
         assert time.monotonic() < deadline, f"gave up waiting for {what}"
         time.sleep(0.05)
+
+
+def _second_app(harness: Harness, engine: Engine) -> Firebreak:
+    """Another whole app on the same database and Slack, as a second replica runs."""
+    return create_app(
+        client=slack_client(harness.standin.bot_token, harness.standin.api_url),
+        signing_secret=SIGNING_SECRET,
+        sessions=create_session_factory(engine),
+        policy=harness.firebreak.services.policy,
+        clock=harness.clock,
+    )
