@@ -64,10 +64,16 @@ class WriterQueue:
     background. SQLite's busy handler still arbitrates between processes (a CLI command
     beside the bot), so the queue is an optimisation, not the guarantee: a writer not
     served within the busy timeout goes on to ``BEGIN IMMEDIATE`` and SQLite decides.
+
+    A writer finishing wakes one waiter, the longest waiting of the first class that has
+    any: waking them all would have every one of them take the interpreter lock only to
+    go back to sleep, once per commit.
     """
 
     def __init__(self, timeout: float) -> None:
-        self._turn = threading.Condition()
+        lock = threading.Lock()
+        self._first_turn = threading.Condition(lock)  # writes_first writers wait here
+        self._turn = threading.Condition(lock)  # the others here
         self._timeout = timeout
         self._holder: tuple[int, object] | None = None  # (thread, connection)
         self._first_waiting = 0
@@ -77,13 +83,14 @@ class WriterQueue:
     def enter(self, connection: object, *, first: bool = False) -> None:
         """Wait for ``connection``'s turn; ``first`` goes ahead of the others waiting."""
         me = threading.get_ident()
-        with self._turn:
+        turn = self._first_turn if first else self._turn
+        with turn:
             if self._holder is not None and self._holder[0] == me:
                 return  # nested in this thread's own write: waiting would wait on itself
             self.waiting += 1
             self._first_waiting += first
             try:
-                served = self._turn.wait_for(
+                served = turn.wait_for(
                     lambda: self._holder is None and (first or not self._first_waiting),
                     timeout=self._timeout,
                 )
@@ -100,7 +107,7 @@ class WriterQueue:
         with self._turn:
             if self._holder is not None and self._holder[1] is connection:
                 self._holder = None
-                self._turn.notify_all()
+                (self._first_turn if self._first_waiting else self._turn).notify()
 
 
 _WRITER_QUEUES: weakref.WeakKeyDictionary[Engine, WriterQueue] = weakref.WeakKeyDictionary()

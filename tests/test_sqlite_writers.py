@@ -47,6 +47,19 @@ def write_elsewhere(sessions: sessionmaker[Session]) -> bool:
     return done.wait(WAIT_SECONDS)
 
 
+def start_writer(sessions: sessionmaker[Session], name: str, order: list[str]) -> threading.Thread:
+    """Write incident ``name`` from another thread; ``order`` records when it committed."""
+
+    def run() -> None:
+        with sessions.begin() as session:
+            add_incident(session, title=name, declared_at=MONDAY)
+            order.append(name)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
 def count(sessions: sessionmaker[Session]) -> int:
     with sessions() as session:
         return int(session.scalar(select(func.count()).select_from(Incident)) or 0)
@@ -124,29 +137,41 @@ def test_a_write_someone_waits_on_goes_before_background_writes(engine: Engine) 
     assert queue is not None
     order: list[str] = []
 
-    def write(factory: sessionmaker[Session], name: str) -> threading.Thread:
-        def run() -> None:
-            with factory.begin() as session:
-                add_incident(session, title=name, declared_at=MONDAY)
-                order.append(name)
-
-        thread = threading.Thread(target=run, daemon=True)
-        thread.start()
-        return thread
-
     with sessions.begin() as holder:
         add_incident(holder, title="holder", declared_at=MONDAY)
-        background = [write(sessions, "background 1")]
+        background = [start_writer(sessions, "background 1", order)]
         wait_until(lambda: queue.waiting == 1)
-        background.append(write(sessions, "background 2"))
+        background.append(start_writer(sessions, "background 2", order))
         wait_until(lambda: queue.waiting == 2)
-        first = write(urgent, "urgent")
+        first = start_writer(urgent, "urgent", order)
         wait_until(lambda: queue.waiting == 3)
     for thread in [*background, first]:
         thread.join(WAIT_SECONDS)
 
     assert order[0] == "urgent"
     assert sorted(order[1:]) == ["background 1", "background 2"]
+
+
+def test_waiting_writers_are_served_one_after_another_in_the_order_they_came(
+    engine: Engine,
+) -> None:
+    """Each commit hands the lock to the next writer only; none is forgotten."""
+    sessions = create_session_factory(engine)
+    queue = writer_queue(engine)
+    assert queue is not None
+    order: list[str] = []
+    names = [f"writer {n}" for n in range(1, 7)]
+    with sessions.begin() as holder:
+        add_incident(holder, title="holder", declared_at=MONDAY)
+        writers = []
+        for name in names:
+            writers.append(start_writer(sessions, name, order))
+            wait_until(lambda: queue.waiting == len(writers))
+    for thread in writers:
+        thread.join(WAIT_SECONDS)
+
+    assert order == names
+    assert count(sessions) == 1 + len(names)
 
 
 def wait_until(condition: Callable[[], bool]) -> None:
