@@ -124,9 +124,10 @@ def create_app(
 ) -> Firebreak:
     """Build the Bolt app. ``signing_secret`` may be None only in Socket Mode.
 
-    ``executor`` runs listeners up to their ``ack()``; ``after_ack`` runs what they hand on
-    after it (see ``commands.after_ack``). ``pacer`` keeps posts under Slack's per-channel
-    rate (the default paces in real time).
+    Listeners run on the thread that received the request, up to their ``ack()``;
+    ``after_ack`` runs what they hand on after it (see ``commands.after_ack``), and
+    ``executor``, Bolt's listener pool, opens modals. ``pacer`` keeps posts under Slack's
+    per-channel rate (the default paces in real time).
     """
     # Cards re-read the incident after sending (read-only sessions: no SQLite write lock).
     gateway = LatestCardGateway(
@@ -136,6 +137,9 @@ def create_app(
         pacer=pacer,
     )
     directory = SlackDirectory(client)
+    listeners = ContextCopyingExecutor(
+        executor or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="ack")
+    )
     services = Services(
         sessions=sessions,
         policy=policy,
@@ -149,16 +153,19 @@ def create_app(
                 or ThreadPoolExecutor(max_workers=AFTER_ACK_THREADS, thread_name_prefix="after-ack")
             )
         ),
+        # Bolt runs nothing on its listener pool when it processes before responding.
+        modals=AfterAck(listeners),
     )
     app = AttributingApp(
         client=client,
         signing_secret=signing_secret,
         request_verification_enabled=signing_secret is not None,
-        # Listeners run here up to ack(); the HTTP answer waits for nothing after it.
-        process_before_response=False,
-        listener_executor=ContextCopyingExecutor(
-            executor or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="ack")
-        ),
+        # Listeners run on the request's own thread and the answer goes the moment they
+        # return: each acks and hands the rest on, so there is nothing to wait for, and
+        # no hand-over to another thread and no 10 ms poll for the ack (Bolt's way when
+        # it answers before processing).
+        process_before_response=True,
+        listener_executor=listeners,
         logger=logging.getLogger("firebreak.bolt"),
     )
     errors.register(app)

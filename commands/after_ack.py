@@ -1,16 +1,18 @@
 """Work a listener hands on once it has acknowledged the request.
 
-Bolt waits for ``ack()`` on one of its listener threads. If the same thread then went
-on to save, post and wait out Slack's per-channel pacing, a burst of declarations would
-occupy every listener thread, and the next request's ack would queue behind work the
-user is not waiting for. So a listener answers Slack and hands everything else here: a
-pool of its own, whose failures reach the user privately, as they always have.
+Bolt runs each listener on the thread that received the request and sends the answer
+when the listener returns (``process_before_response``). Whatever a listener did after
+``ack()`` on that thread (saving, posting, waiting out Slack's per-channel pacing) would
+hold the answer back, so a listener acks and hands everything else here: a pool of its
+own, whose failures reach the user privately, as they always have. Modals go through a
+second instance on another pool (see ``Services.modals``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Executor
+from functools import partial
 from typing import Any
 
 from slack_sdk import WebClient
@@ -28,7 +30,17 @@ class AfterAck:
         """Queue ``work``; the listener returns at once."""
         self._executor.submit(self._run, client, body, work)
 
+    def open_modal(
+        self, client: WebClient, body: dict[str, Any], build: Callable[[], dict[str, Any]]
+    ) -> None:
+        """Open the view ``build`` makes for the request's ``trigger_id``."""
+        self(client, body, partial(_open, client, body["trigger_id"], build))
+
     @staticmethod
     def _run(client: WebClient, body: dict[str, Any], work: Callable[[], object]) -> None:
         with reported_after_ack(client, body):
             work()
+
+
+def _open(client: WebClient, trigger_id: str, build: Callable[[], dict[str, Any]]) -> None:
+    client.views_open(trigger_id=trigger_id, view=build())

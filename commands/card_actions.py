@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import partial
 from typing import Any, Protocol
 
 from slack_bolt import Ack, App, Respond
@@ -20,7 +21,6 @@ from sqlalchemy.orm import Session
 from commands import ids
 from commands.blocks.card import card_blocks, card_fallback_text
 from commands.blocks.modals import note_modal
-from commands.errors import reported_after_ack
 from commands.payload import acting_user
 from commands.services import Services
 from workflows import incidents
@@ -111,10 +111,9 @@ def register(app: App, services: Services) -> None:
                 session, incident_id, policy, "note", acting_user(body), clock, members_of
             )
         ack()
-        with reported_after_ack(client, body):
-            client.views_open(
-                trigger_id=body["trigger_id"], view=note_modal(incident_id, f"INC-{incident_id}")
-            )
+        services.modals.open_modal(
+            client, body, partial(note_modal, incident_id, f"INC-{incident_id}")
+        )
 
 
 def _selected_option(action: dict[str, Any]) -> str | None:

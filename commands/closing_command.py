@@ -19,7 +19,6 @@ from slack_sdk import WebClient
 from commands import ids
 from commands.blocks.closing import reopened_reply, resolve_modal
 from commands.blocks.messages import section
-from commands.errors import reported_after_ack
 from commands.membership import require_visible_incident
 from commands.payload import acting_user, metadata_incident, state_values, text_value
 from commands.services import Services
@@ -113,11 +112,9 @@ def _open_resolve_form(
         )
         current = incidents.load(session, incident_id, services.policy)
     ack()
-    with reported_after_ack(client, body):
-        client.views_open(
-            trigger_id=body["trigger_id"],
-            view=resolve_modal(current, services.policy, summary=summary.strip()),
-        )
+    services.modals.open_modal(
+        client, body, partial(resolve_modal, current, services.policy, summary=summary.strip())
+    )
 
 
 def _reopen(services: Services, call: Invocation) -> None:

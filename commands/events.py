@@ -1,8 +1,13 @@
-"""Events API listeners."""
+"""Events API listeners.
+
+Each acks at once and hands its work on (``commands.after_ack``): Slack retries an event
+not acknowledged within three seconds, and a retry would do the work twice.
+"""
 
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from slack_bolt import App
@@ -22,47 +27,56 @@ log = logging.getLogger(__name__)
 
 
 def register(app: App, services: Services) -> None:
-    def on_channel_rename(event: dict[str, Any]) -> None:
+    def on_channel_rename(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
         """Public (channel_rename) and private (group_rename) channels carry the same shape."""
         channel = event.get("channel") or {}
         if channel.get("id") and channel.get("name"):
-            with services.sessions.begin() as session:
-                incidents.record_channel_renamed(
-                    session, channel["id"], channel["name"], services.clock
-                )
+            services.after_ack(
+                client, body, partial(_record_rename, services, channel["id"], channel["name"])
+            )
 
     for name in CHANNEL_RENAME_EVENTS:
         app.event(name)(on_channel_rename)
 
 
+def _record_rename(services: Services, channel_id: str, name: str) -> None:
+    with services.sessions.begin() as session:
+        incidents.record_channel_renamed(session, channel_id, name, services.clock)
+
+
 def register_capture(app: App, services: Services) -> None:
     @app.event("reaction_added")
-    def on_reaction(event: dict[str, Any], client: WebClient) -> None:
+    def on_reaction(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
         """The pin emoji on a message in an incident channel puts it on the timeline."""
         item = event.get("item") or {}
         if (
-            event.get("reaction") != services.policy.lifecycle.pin_emoji
-            or item.get("type") != "message"
+            event.get("reaction") == services.policy.lifecycle.pin_emoji
+            and item.get("type") == "message"
         ):
-            return
-        channel, ts = str(item.get("channel")), str(item.get("ts"))
-        with services.sessions() as session:
-            incident_id = incidents.incident_in_channel(session, channel)
-        if incident_id is None:
-            return
-        user = str(event.get("user"))
-        try:
-            entry = _capture(services, client, incident_id, channel, ts, user)
-        except NotAllowed as refusal:
-            # An event has no response_url and Bolt has acked it: tell them in the channel.
-            tell_privately(client, {"user_id": user, "channel_id": channel}, describe(refusal))
-            return
-        if entry is not None:
-            client.chat_postEphemeral(
-                channel=channel,
-                user=str(event.get("user")),
-                text=":pushpin: Added to the incident timeline.",
-            )
+            services.after_ack(client, body, partial(_on_pin, services, client, event))
+
+
+def _on_pin(services: Services, client: WebClient, event: dict[str, Any]) -> None:
+    """Put the pinned message on its incident's timeline and tell the pinner so."""
+    item = event.get("item") or {}
+    channel, ts = str(item.get("channel")), str(item.get("ts"))
+    with services.sessions() as session:
+        incident_id = incidents.incident_in_channel(session, channel)
+    if incident_id is None:
+        return
+    user = str(event.get("user"))
+    try:
+        entry = _capture(services, client, incident_id, channel, ts, user)
+    except NotAllowed as refusal:
+        # An event has no response_url and Bolt has acked it: tell them in the channel.
+        tell_privately(client, {"user_id": user, "channel_id": channel}, describe(refusal))
+        return
+    if entry is not None:
+        client.chat_postEphemeral(
+            channel=channel,
+            user=str(event.get("user")),
+            text=":pushpin: Added to the incident timeline.",
+        )
 
 
 def _capture(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from slack_bolt import App
@@ -22,16 +23,19 @@ log = logging.getLogger(__name__)
 
 def register(app: App, services: Services) -> None:
     @app.event("app_home_opened")
-    def on_home(event: dict[str, Any], client: WebClient) -> None:
-        if event.get("tab") != "home":
-            return
-        user = str(event["user"])
-        try:
-            client.views_publish(user_id=user, view=home_view(services, client, user))
-        except SlackApiError as error:
-            log.warning(
-                "could not publish the Home tab for %s: %s", user, error.response.get("error")
+    def on_home(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab") == "home":
+            services.after_ack(
+                client, body, partial(publish_home, services, client, str(event["user"]))
             )
+
+
+def publish_home(services: Services, client: WebClient, user: str) -> None:
+    """Publish ``user``'s Home tab (after the event's ack: it reads and calls Slack)."""
+    try:
+        client.views_publish(user_id=user, view=home_view(services, client, user))
+    except SlackApiError as error:
+        log.warning("could not publish the Home tab for %s: %s", user, error.response.get("error"))
 
 
 def home_view(services: Services, client: WebClient, user: str) -> dict[str, Any]:

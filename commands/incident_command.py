@@ -14,7 +14,6 @@ from commands.blocks.card import card_blocks, card_fallback_text
 from commands.blocks.messages import section, timeline_text, usage
 from commands.blocks.modals import declare_modal
 from commands.declaring import declare_and_provision
-from commands.errors import reported_after_ack
 from commands.services import Services
 from commands.surface import INCIDENT_COMMAND
 from commands.verbs import Invocation, Verbs
@@ -41,11 +40,9 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
             case parsing.OpenDeclareForm():
                 ack()
                 origin = {"channel": command["channel_id"], "response_url": command["response_url"]}
-                with reported_after_ack(client, body):
-                    client.views_open(
-                        trigger_id=command["trigger_id"],
-                        view=declare_modal(services.policy, origin=origin),
-                    )
+                services.modals.open_modal(
+                    client, body, partial(declare_modal, services.policy, origin=origin)
+                )
             case parsing.Declare():
                 declare_and_provision(
                     services, _declare_request(services, command, parsed), ack, client, body

@@ -30,7 +30,6 @@ from commands.blocks.roles import (
     roles_blocks,
     roles_text,
 )
-from commands.errors import reported_after_ack
 from commands.parsing import UsageError, truncate_word
 from commands.payload import acting_user, metadata_incident, state_values, text_value
 from commands.services import Services
@@ -135,15 +134,10 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
             )
             current = incidents.load(session, incident_id, services.policy)
         ack()
-        with reported_after_ack(client, body):
-            client.views_open(
-                trigger_id=body["trigger_id"],
-                view=assign_role_modal(
-                    current,
-                    services.policy,
-                    channel=(body.get("channel") or {}).get("id") or current.channel_id,
-                ),
-            )
+        channel = (body.get("channel") or {}).get("id") or current.channel_id
+        services.modals.open_modal(
+            client, body, partial(assign_role_modal, current, services.policy, channel=channel)
+        )
 
     @app.view(ROLE_MODAL)
     def on_assign_role_submitted(

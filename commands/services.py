@@ -23,3 +23,6 @@ class Services:
     provisioner: Provisioner
     directory: UserDirectory
     after_ack: AfterAck
+    modals: AfterAck
+    """Opens modals, on a pool of its own: a ``trigger_id`` expires three seconds after
+    the click, so opening one must never queue behind provisioning or a paced post."""

@@ -14,7 +14,6 @@ from slack_sdk import WebClient
 
 from commands import ids
 from commands.blocks.modals import update_modal
-from commands.errors import reported_after_ack
 from commands.payload import acting_user, metadata_incident, state_values, text_value
 from commands.services import Services
 from commands.slack_text import readable
@@ -41,11 +40,9 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
                 )
                 current = incidents.load(session, incident_id, services.policy)
             invocation.ack()
-            with reported_after_ack(invocation.client, invocation.body):
-                invocation.client.views_open(
-                    trigger_id=invocation.body["trigger_id"],
-                    view=update_modal(current, services.policy),
-                )
+            services.modals.open_modal(
+                invocation.client, invocation.body, partial(update_modal, current, services.policy)
+            )
             return
         with services.sessions.begin() as session:
             entry = incidents.record_status_update(

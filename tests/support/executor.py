@@ -7,12 +7,14 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any, ParamSpec, TypeVar
 
+from bot.app import AFTER_ACK_THREADS, LISTENER_THREADS
+
 P = ParamSpec("P")
 T = TypeVar("T")
 
 
 class TrackingExecutor(ThreadPoolExecutor):
-    """Bolt runs listeners here; ``drain()`` returns once everything submitted has finished."""
+    """A thread pool whose ``drain()`` returns once everything submitted has finished."""
 
     def __init__(self, max_workers: int = 16, thread_name_prefix: str = "listener") -> None:
         super().__init__(max_workers=max_workers, thread_name_prefix=thread_name_prefix)
@@ -48,15 +50,15 @@ class TrackingExecutor(ThreadPoolExecutor):
 class TrackedPools:
     """The app's two pools, as ``firebreak serve`` has them, both tracked.
 
-    Bolt runs listeners on ``listeners`` up to their ack; they hand the rest to
-    ``after_ack``. ``drain()`` returns once neither has anything left, however the work
-    passed between them (a listener queues post-ack work; that work may make the Slack
-    stand-in send an event, which a listener takes).
+    Listeners run on the request's thread up to their ack and hand the rest to
+    ``after_ack``; Bolt's ``listeners`` pool opens modals. ``drain()`` returns once
+    neither has anything left, however the work passed between them (post-ack work may
+    make the Slack stand-in send an event, whose listener queues more).
     """
 
-    def __init__(self, listener_threads: int = 16) -> None:
-        self.listeners = TrackingExecutor(listener_threads, thread_name_prefix="ack")
-        self.after_ack = TrackingExecutor(thread_name_prefix="after-ack")
+    def __init__(self) -> None:
+        self.listeners = TrackingExecutor(LISTENER_THREADS, thread_name_prefix="ack")
+        self.after_ack = TrackingExecutor(AFTER_ACK_THREADS, thread_name_prefix="after-ack")
 
     def drain(self, timeout: float = 60.0) -> None:
         while True:

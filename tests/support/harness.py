@@ -133,7 +133,6 @@ def running_firebreak(
     *,
     client_timeout: float | None = None,
     pace_posts: bool = False,
-    listener_threads: int = 16,
 ) -> Iterator[Harness]:
     """The bot behind waitress against a fresh stand-in.
 
@@ -143,7 +142,7 @@ def running_firebreak(
     engine = create_database_engine(database_url)
     sessions = create_session_factory(engine)
     clock = ManualClock()
-    pools = TrackedPools(listener_threads)
+    pools = TrackedPools()
     with SlackStandIn(signing_secret=SIGNING_SECRET) as standin:
         firebreak = create_app(
             client=slack_client(standin.bot_token, standin.api_url, timeout=client_timeout),
