@@ -8,7 +8,10 @@ answer. For each database it runs, one at a time and each in its own process on 
 server stack (waitress from ``bot.server.make_server``, Bolt's WSGI adapter, signature
 checks):
 
-* the floor, ``bench.floor_app``: a bare Bolt app that only acks;
+* the floor, ``bench.floor_app``: a bare Bolt app that only acks, as Bolt answers out of
+  the box (its listener pool, and a 10 ms poll for the ack);
+* for reference, the same bare app answering when its listener returns
+  (``process_before_response``, as Firebreak runs Bolt): Bolt's cost without the poll;
 * Firebreak itself, ``python -m bot.cli serve``, with its database, scheduler and the
   Slack stand-in answering every Web API call after ``--slack-latency`` seconds, as real
   Slack does (rate limits off, so nothing waits for a bucket).
@@ -48,12 +51,14 @@ from bench._support import (
     percentile,
     serving,
 )
+from bench.floor_app import PROCESS_BEFORE_RESPONSE
 from commands import ids
 from commands.surface import INCIDENT_COMMAND
 from tests.slack_standin import SlackStandIn
 
 BOT = ("bot.cli", "serve")
 FLOOR = ("bench.floor_app",)
+FLOOR_PBR = ("bench.floor_app", PROCESS_BEFORE_RESPONSE)
 KINDS = ("declare", "button")
 DRAIN_TIMEOUT_SECONDS = 300.0
 
@@ -92,12 +97,12 @@ def main() -> int:
         f"{options.cards} cards; announcements {'on' if options.broadcast else 'off'}"
     )
     for backend in backends(options.backends):
-        floor, firebreak = bench(backend, levels, options)
-        report(backend, levels, floor, firebreak)
+        report(backend, levels, *bench(backend, levels, options))
     return 0
 
 
-def bench(backend: str, levels: list[int], options: argparse.Namespace) -> tuple[Run, Run]:
+def bench(backend: str, levels: list[int], options: argparse.Namespace) -> tuple[Run, Run, Run]:
+    """The floor's run, the reference floor's, and Firebreak's."""
     policy = bench_policy(broadcast=options.broadcast)
     with fresh_database(backend) as database_url, SlackStandIn(SIGNING_SECRET) as standin:
         standin.rate_limits = False
@@ -108,7 +113,7 @@ def bench(backend: str, levels: list[int], options: argparse.Namespace) -> tuple
         bodies = signed_bodies(standin, levels, options, cards)
         standin.latency = options.slack_latency
         runs = []
-        for module in (FLOOR, BOT):
+        for module in (FLOOR, FLOOR_PBR, BOT):
             with serving(module, policy=policy, **environment) as server:
                 run = Run(ready_seconds=server.ready_seconds)
                 load(server.url, 1, bodies["warm-up"])
@@ -128,7 +133,7 @@ def bench(backend: str, levels: list[int], options: argparse.Namespace) -> tuple
                         quiesce(standin, options.quiet)
                 run.loaded_mb = server.peak_rss_mb()
                 runs.append(run)
-        return runs[0], runs[1]
+        return runs[0], runs[1], runs[2]
 
 
 def declare_cards(standin: SlackStandIn, url: str, count: int) -> list[tuple[str, str]]:
@@ -245,23 +250,28 @@ def quiesce(standin: SlackStandIn, quiet: float) -> None:
     raise RuntimeError(f"the bot was still calling Slack after {DRAIN_TIMEOUT_SECONDS} s")
 
 
-def report(backend: str, levels: list[int], floor: Run, firebreak: Run) -> None:
-    print(f"\n{backend}: ack latency in ms (p99 ratio = Firebreak p99 / floor p99)")
+def report(backend: str, levels: list[int], floor: Run, reference: Run, firebreak: Run) -> None:
+    print(
+        f"\n{backend}: ack latency in ms (p99 ratio = Firebreak p99 / floor p99; "
+        "ref = the bare app answering when its listener returns)"
+    )
     print(
         f"  {'request':<8} {'conc.':>5} {'floor p50':>10} {'floor p99':>10} "
-        f"{'fb p50':>8} {'fb p99':>8} {'p99 ratio':>10} {'fb req/s':>9}  non-200"
+        f"{'fb p50':>8} {'fb p99':>8} {'p99 ratio':>10} {'ref p99':>8} {'vs ref':>7} "
+        f"{'fb req/s':>9}  non-200"
     )
     for kind in KINDS:
         for concurrency in levels:
-            base = floor.latencies[kind, concurrency]
-            ours = firebreak.latencies[kind, concurrency]
+            row = kind, concurrency
+            base, ours = floor.latencies[row], firebreak.latencies[row]
             ratio = percentile(ours, 0.99) / percentile(base, 0.99)
-            failures = firebreak.failures[kind, concurrency] or floor.failures[kind, concurrency]
+            versus = percentile(ours, 0.99) / percentile(reference.latencies[row], 0.99)
+            failures = firebreak.failures[row] or floor.failures[row] or reference.failures[row]
             print(
                 f"  {kind:<8} {concurrency:>5} {_ms(base, 0.5):>10.1f} {_ms(base, 0.99):>10.1f} "
                 f"{_ms(ours, 0.5):>8.1f} {_ms(ours, 0.99):>8.1f} {ratio:>9.2f}x "
-                f"{firebreak.per_second[kind, concurrency]:>9.1f}  "
-                f"{failures or '-'}"
+                f"{_ms(reference.latencies[row], 0.99):>8.1f} {versus:>6.2f}x "
+                f"{firebreak.per_second[row]:>9.1f}  {failures or '-'}"
             )
     print(
         f"  peak RSS MB: floor {floor.idle_mb:.0f} idle, {floor.loaded_mb:.0f} after the load; "

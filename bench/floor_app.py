@@ -1,6 +1,7 @@
 """The floor for ack latency: a bare Bolt app on Firebreak's server stack that only acks.
 
     SLACK_SIGNING_SECRET=… SLACK_BOT_TOKEN=… SLACK_API_URL=… PORT=… python -m bench.floor_app
+    … python -m bench.floor_app --process-before-response
 
 It listens to the same slash command and card controls as Firebreak, verifies every
 signature, and answers with an empty ack, served by the same waitress server
@@ -32,12 +33,22 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 
-def bare_app(token: str, api_url: str, signing_secret: str) -> App:
-    """Bolt with the same client and executor settings as Firebreak, and no work at all."""
+PROCESS_BEFORE_RESPONSE = "--process-before-response"
+
+
+def bare_app(
+    token: str, api_url: str, signing_secret: str, *, process_before_response: bool = False
+) -> App:
+    """Bolt with Firebreak's client and executor, and no work at all.
+
+    By default Bolt answers as it does out of the box: the listener runs on its pool and
+    the request's thread polls every 10 ms for the ack. ``process_before_response`` makes
+    it answer when the listener returns, on the request's own thread, as Firebreak does.
+    """
     app = App(
         client=slack_client(token, api_url),
         signing_secret=signing_secret,
-        process_before_response=False,
+        process_before_response=process_before_response,
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS),
         logger=logging.getLogger("floor.bolt"),
     )
@@ -69,6 +80,7 @@ def main() -> int:
         os.environ["SLACK_BOT_TOKEN"],
         os.environ["SLACK_API_URL"],
         os.environ["SLACK_SIGNING_SECRET"],
+        process_before_response=PROCESS_BEFORE_RESPONSE in sys.argv[1:],
     )
     server = make_server(wsgi(app), os.environ.get("HOST", "127.0.0.1"), int(os.environ["PORT"]))
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how the benchmark stops it
