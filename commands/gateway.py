@@ -260,27 +260,40 @@ class WebClientGateway:
         for channel in dict.fromkeys(audiences):  # once each, in order
             self._post(channel, text, section(text))
 
-    def post_handoff(self, channel_id: str | None, digest: HandoffDigest) -> None:
-        if channel_id:
-            self._post(channel_id, handoff_text(digest), handoff_blocks(digest))
+    def post_handoff(self, channel_id: str | None, digest: HandoffDigest, tag: MessageTag) -> None:
         if digest.incoming:
             text, blocks = pager_request(digest)
             self._post(digest.incoming, text, blocks)  # a user id posts to the bot's DM
+        if channel_id:
+            self._post(channel_id, handoff_text(digest), handoff_blocks(digest), tag)
 
     def page_handoff_backup(
-        self, channel_id: str | None, rotation: str, incoming: str | None, backup: str
+        self,
+        channel_id: str | None,
+        rotation: str,
+        incoming: str | None,
+        backup: str,
+        tag: MessageTag,
     ) -> None:
         text = backup_page_text(rotation, incoming, backup)
         self._post(backup, text, section(text))
         if channel_id:
-            self._post(channel_id, text, section(text))
+            self._post(channel_id, text, section(text), tag)
 
-    def post_handback(self, channel_id: str | None, digest: HandbackDigest) -> None:
+    def post_handback(
+        self, channel_id: str | None, digest: HandbackDigest, tag: MessageTag
+    ) -> None:
         if channel_id:
-            self._post(channel_id, handback_text(digest), handback_blocks(digest))
+            self._post(channel_id, handback_text(digest), handback_blocks(digest), tag)
 
-    def _post(self, channel: str, text: str, blocks: list[dict[str, Any]]) -> None:
-        self._call("chat.postMessage", lambda: self._post_message(channel, text, blocks))
+    def _post(
+        self,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]],
+        tag: MessageTag | None = None,
+    ) -> None:
+        self._call("chat.postMessage", lambda: self._post_message(channel, text, blocks, tag))
 
     def _post_line(
         self, incident: IncidentSnapshot, text: str, tag: MessageTag | None = None
@@ -354,8 +367,8 @@ class WebClientGateway:
     ) -> UploadedFile:
         return self._upload(channel_id, filename, content, title, report_comment(title))
 
-    def post_digest(self, channel_id: str, digest: WeeklyDigest) -> None:
-        self._post(channel_id, digest_text(digest), digest_blocks(digest))
+    def post_digest(self, channel_id: str, digest: WeeklyDigest, tag: MessageTag) -> None:
+        self._post(channel_id, digest_text(digest), digest_blocks(digest), tag)
 
     def upload_file(
         self, channel_id: str, filename: str, content: bytes, title: str, comment: str

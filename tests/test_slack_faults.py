@@ -10,7 +10,7 @@ That is the fault a retry can turn into a duplicate, the one the tests look hard
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -18,11 +18,24 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from commands.blocks.card import card_blocks
-from storage.models import ContainmentAction, Reminder
+from storage.models import ContainmentAction, Handoff, Reminder
 from tests.slack_standin import Message, RecordedCall, SlackStandIn
-from tests.support.harness import ALICE, BOB, BROADCAST_CHANNEL, CAROL, Harness, running_firebreak
-from tests.support.policies import with_rotation
+from tests.support.harness import (
+    ALICE,
+    BOB,
+    BROADCAST_CHANNEL,
+    CAROL,
+    DAVE,
+    Harness,
+    default_policy,
+    running_firebreak,
+)
+from tests.support.policies import ONCALL_CHANNEL, with_rotation
 from workflows import incidents
+from workflows.digest import plan_digest
+from workflows.handoffs import plan_handoffs
+from workflows.policy import Policy
+from workflows.reminders import RunReport
 
 CLIENT_TIMEOUT = 0.5
 SLOW = 1.0
@@ -270,6 +283,82 @@ def test_a_reminder_whose_answer_was_lost_is_marked_sent_not_sent_twice(
             len(_tagged(h.standin.messages(str(h.incident().channel_id)), "reminder", row.id)) == 1
         )
         assert [e.kind for e in h.events()].count("reminder_sent") == 1
+
+
+HANDOFF_AT = datetime(2026, 11, 20, 17, 0, tzinfo=UTC)  # see tests/test_handoffs.py
+HANDBACK_AT = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+DIGEST_CHANNEL = "C0TSLEADS"
+
+
+def _lose_the_answer_then_retry(h: Harness, nth: int) -> tuple[RunReport, RunReport]:
+    """Run what is due with post ``nth`` landing after the client gave up; run it again."""
+    _slow_once(h, "chat.postMessage", nth=nth)
+    first = h.firebreak.reminders.run_due()
+    h.standin.wait_idle()
+    h.clock.advance(timedelta(minutes=2))
+    return first, h.firebreak.reminders.run_due()
+
+
+def test_a_weekend_whose_channel_posts_lost_their_answers_posts_each_once(
+    database_url: str,
+) -> None:
+    """Handoff, backup page and handback: each DM goes first, then the tagged post is lost."""
+    with running_firebreak(database_url, with_rotation(), client_timeout=CLIENT_TIMEOUT) as h:
+        h.standin.rate_limits = False
+        h.standin.add_channel(
+            "trust-safety-oncall", channel_id=ONCALL_CHANNEL, members=["U0FIREBOT", CAROL, DAVE]
+        )
+        services = h.firebreak.services
+        plan_handoffs(services.sessions, services.policy, services.clock)
+        window = HANDOFF_AT.isoformat()
+        stages = (
+            (HANDOFF_AT, 2, f"handoff:trust-safety:{window}"),  # Carol's DM, then the channel
+            (HANDOFF_AT + timedelta(minutes=32), 2, f"handoff_ack:trust-safety:{window}"),
+            (HANDBACK_AT, 1, f"handback:trust-safety:{window}"),
+        )
+        for moment, nth, key in stages:
+            h.clock.advance(moment - h.clock.now())
+            first, second = _lose_the_answer_then_retry(h, nth)
+            assert (first.failed, second.sent) == ([key], [key])
+
+        with h.sessions() as session:
+            sent = session.scalars(select(Reminder).where(Reminder.state == "sent")).all()
+        posts = h.standin.messages(ONCALL_CHANNEL)
+        assert sorted(r.kind for r in sent) == ["handback", "handoff", "handoff_ack"]
+        for reminder in sent:
+            assert len(_tagged(posts, "reminder", reminder.id)) == 1, reminder.key
+        assert len(posts) == 3
+        assert [len(h.standin.dms(user)) for user in (CAROL, DAVE)] == [1, 1]
+        with h.sessions() as session:
+            handoff = session.scalars(
+                select(Handoff).where(
+                    Handoff.kind == "handoff", Handoff.window_starts_at == HANDOFF_AT
+                )
+            ).one()
+        assert (handoff.incoming, handoff.backup) == (CAROL, DAVE)
+
+
+def test_a_weekly_digest_whose_answer_was_lost_is_posted_once(database_url: str) -> None:
+    settings = default_policy().model_dump(mode="json")
+    settings["digest"] = {
+        "channel": DIGEST_CHANNEL,
+        "at": {"day": "monday", "time": "09:00"},
+        "time_zone": "Europe/Berlin",
+    }
+    policy = Policy.model_validate(settings)
+    with running_firebreak(database_url, policy, client_timeout=CLIENT_TIMEOUT) as h:
+        h.standin.rate_limits = False
+        h.standin.add_channel("ts-leads", channel_id=DIGEST_CHANNEL, members=["U0FIREBOT"])
+        services = h.firebreak.services
+        plan_digest(services.sessions, services.policy, services.clock)
+        h.clock.advance(HANDBACK_AT - h.clock.now())
+
+        first, second = _lose_the_answer_then_retry(h, nth=1)
+
+        assert first.failed == second.sent == ["weekly_digest:2026-11-23"]
+        posts = [m for m in h.standin.messages(DIGEST_CHANNEL) if m.text]
+        assert len(posts) == 1
+        assert "digest" in posts[0].text.lower()
 
 
 def test_a_burst_of_notes_keeps_to_slacks_posting_rate(database_url: str) -> None:

@@ -27,7 +27,7 @@ from storage.models import ContainmentAction, FollowUp, Incident, Reminder, Time
 from workflows.charts import render_trend_chart
 from workflows.clock import Clock
 from workflows.digest_data import MostContained, Overdue, OverdueFollowUp, WeeklyDigest
-from workflows.gateway import SlackFailure, SlackGateway
+from workflows.gateway import SlackFailure, SlackGateway, reminder_tag
 from workflows.kpi_models import Scope
 from workflows.kpi_queries import severity_threshold
 from workflows.kpis import compute_kpis
@@ -117,7 +117,7 @@ class DigestReminders:
         with read_only(self.sessions)() as session:
             digest = build_digest(session, self.policy, due.due_at)
             title, png = digest_chart(session, self.policy, due.due_at)
-        self.gateway.post_digest(channel, digest)
+        self.gateway.post_digest(channel, digest, reminder_tag(due.id))
         # The post is what matters: a chart that fails is reported, not a reason to post twice.
         chart = "uploaded"
         try:
@@ -128,6 +128,16 @@ class DigestReminders:
             log.warning("weekly digest posted, but its chart was not: %s", failure)
             chart = f"failed: {failure}"
         return {"channel": channel, "declared": digest.week.declared.total, "chart": chart}
+
+    def find_sent(self, due: Due) -> dict[str, Any] | None:
+        """``send``'s record when the digest, tagged with the reminder's id, is already posted.
+
+        Its chart is not sent after it then: a chart is never a reason to risk a repost.
+        """
+        channel = str(due.data.get("channel") or "")
+        if not channel or self.gateway.find_posted(channel, reminder_tag(due.id)) is None:
+            return None
+        return {"channel": channel, "chart": "not sent: the digest's answer from Slack was lost"}
 
     def sent(self, session: Session, due: Due, record: dict[str, Any], now: datetime) -> None:
         """Nothing to add: the reminder row itself records when and where it went."""

@@ -132,17 +132,27 @@ class SlackGateway(Protocol):
         restricted, in each audience channel (broadcast, subscribed stakeholders)."""
         ...
 
-    def post_handoff(self, channel_id: str | None, digest: HandoffDigest) -> None:
-        """Post the weekend handoff digest and ask the incoming on-call, in a DM, to confirm."""
+    def post_handoff(self, channel_id: str | None, digest: HandoffDigest, tag: MessageTag) -> None:
+        """Ask the incoming on-call, in a DM, to confirm; then post the handoff digest.
+
+        The channel post, tagged, goes last: found later, it shows that both went out.
+        """
         ...
 
     def page_handoff_backup(
-        self, channel_id: str | None, rotation: str, incoming: str | None, backup: str
+        self,
+        channel_id: str | None,
+        rotation: str,
+        incoming: str | None,
+        backup: str,
+        tag: MessageTag,
     ) -> None:
-        """Nobody confirmed the pager: page the backup by DM and say so in the channel."""
+        """Nobody confirmed the pager: page the backup by DM, then say so in the channel."""
         ...
 
-    def post_handback(self, channel_id: str | None, digest: HandbackDigest) -> None: ...
+    def post_handback(
+        self, channel_id: str | None, digest: HandbackDigest, tag: MessageTag
+    ) -> None: ...
 
     def post_containment(self, incident: IncidentSnapshot, logged: ContainmentLogged) -> None:
         """Say in the incident channel what was done; offer "Mark contained" when asked to."""
@@ -177,7 +187,7 @@ class SlackGateway(Protocol):
         """Share the incident report as a file in the channel."""
         ...
 
-    def post_digest(self, channel_id: str, digest: WeeklyDigest) -> None:
+    def post_digest(self, channel_id: str, digest: WeeklyDigest, tag: MessageTag) -> None:
         """Post the weekly digest to the digest channel."""
         ...
 

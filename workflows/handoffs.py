@@ -26,7 +26,7 @@ from workflows import rotations
 from workflows.clock import Clock
 from workflows.directory import UserDirectory
 from workflows.errors import InvalidInput
-from workflows.gateway import SlackGateway
+from workflows.gateway import SlackGateway, reminder_tag
 from workflows.incident_view import current_owner
 from workflows.oncall import active_overrides
 from workflows.oncall_policy import Rotation
@@ -121,16 +121,55 @@ class HandoffReminders:
 
     def send(self, due: Due) -> dict[str, Any] | None:
         with self.sessions() as session:
-            handoff = session.get(Handoff, due.handoff_id)
-            known = {r.name for r in self.policy.oncall.rotations}
-            if handoff is None or handoff.rotation not in known:
-                return None  # The rotation was removed from the policy since.
-            rotation = self.policy.oncall.rotation(handoff.rotation)
+            found = self._handoff(session, due)
+            if found is None:
+                return None
+            handoff, rotation = found
+            tag = reminder_tag(due.id)
             if due.kind == HANDOFF:
-                return self._hand_off(session, handoff, rotation, due)
+                digest = self._handoff_digest(session, handoff, rotation, due)
+                self.gateway.post_handoff(rotation.channel, digest, tag)
+                return {"incoming": digest.incoming, "backup": digest.backup}
             if due.kind == HANDOFF_ACK:
-                return self._page_backup(handoff, rotation)
-            return self._hand_back(session, handoff, rotation, due)
+                if handoff.acknowledged_at is not None or handoff.backup is None:
+                    return None
+                self.gateway.page_handoff_backup(
+                    rotation.channel, rotation.name, handoff.incoming, handoff.backup, tag
+                )
+                return {"paged": handoff.backup}
+            handback = self._handback_digest(session, handoff, due)
+            self.gateway.post_handback(rotation.channel, handback, tag)
+            return {}
+
+    def find_sent(self, due: Due) -> dict[str, Any] | None:
+        """``send``'s record when its tagged post is already in the rotation's channel.
+
+        Each DM goes before that post, so finding the post means all of it went out. A
+        rotation without a channel has nothing to find; its DM may then go twice.
+        """
+        with self.sessions() as session:
+            found = self._handoff(session, due)
+            if found is None:
+                return None
+            handoff, rotation = found
+            if rotation.channel is None:
+                return None
+            if self.gateway.find_posted(rotation.channel, reminder_tag(due.id)) is None:
+                return None
+            if due.kind == HANDOFF:
+                incoming, backup = self._people(session, handoff, rotation)
+                return {"incoming": incoming, "backup": backup}
+            if due.kind == HANDOFF_ACK:
+                return {"paged": handoff.backup}
+            return {}
+
+    def _handoff(self, session: Session, due: Due) -> tuple[Handoff, Rotation] | None:
+        """The handoff and its rotation; None once the rotation left the policy."""
+        handoff = session.get(Handoff, due.handoff_id)
+        known = {r.name for r in self.policy.oncall.rotations}
+        if handoff is None or handoff.rotation not in known:
+            return None
+        return handoff, self.policy.oncall.rotation(handoff.rotation)
 
     def sent(self, session: Session, due: Due, record: dict[str, Any], now: datetime) -> None:
         handoff = session.get_one(Handoff, due.handoff_id)
@@ -157,9 +196,10 @@ class HandoffReminders:
         else:
             handoff.posted_at = now
 
-    def _hand_off(
-        self, session: Session, handoff: Handoff, rotation: Rotation, due: Due
-    ) -> dict[str, Any]:
+    def _people(
+        self, session: Session, handoff: Handoff, rotation: Rotation
+    ) -> tuple[str | None, str | None]:
+        """The incoming primary and backup (Slack user ids), overrides included."""
         start = handoff.window_starts_at
         overrides = active_overrides(
             session, rotation.name, start - _OVERRIDE_MARGIN, handoff.window_ends_at
@@ -167,30 +207,24 @@ class HandoffReminders:
         shift = rotations.on_call(rotation, start, overrides)
         incoming = self.directory.user_id(shift.primary)
         backup = self.directory.user_id(shift.backup) if shift.backup else None
-        digest = HandoffDigest(
+        return incoming, backup
+
+    def _handoff_digest(
+        self, session: Session, handoff: Handoff, rotation: Rotation, due: Due
+    ) -> HandoffDigest:
+        incoming, backup = self._people(session, handoff, rotation)
+        return HandoffDigest(
             handoff_id=handoff.id,
             rotation=rotation.name,
-            starts_at=start,
+            starts_at=handoff.window_starts_at,
             ends_at=handoff.window_ends_at,
             incoming=incoming,
             backup=backup,
             open_incidents=tuple(open_incidents(session, self.policy)),
             late_by=due.late_by,
         )
-        self.gateway.post_handoff(rotation.channel, digest)
-        return {"incoming": incoming, "backup": backup}
 
-    def _page_backup(self, handoff: Handoff, rotation: Rotation) -> dict[str, Any] | None:
-        if handoff.acknowledged_at is not None or handoff.backup is None:
-            return None
-        self.gateway.page_handoff_backup(
-            rotation.channel, rotation.name, handoff.incoming, handoff.backup
-        )
-        return {"paged": handoff.backup}
-
-    def _hand_back(
-        self, session: Session, handoff: Handoff, rotation: Rotation, due: Due
-    ) -> dict[str, Any]:
+    def _handback_digest(self, session: Session, handoff: Handoff, due: Due) -> HandbackDigest:
         start, end = handoff.window_starts_at, handoff.window_ends_at
         declared = session.scalars(
             select(Incident.id)
@@ -209,20 +243,16 @@ class HandoffReminders:
                 TimelineEvent.occurred_at < end,
             )
         )
-        self.gateway.post_handback(
-            rotation.channel,
-            HandbackDigest(
-                rotation=rotation.name,
-                starts_at=start,
-                ends_at=end,
-                declared=tuple(declared),
-                resolved=tuple(resolved),
-                escalations=int(escalations or 0),
-                still_open=tuple(open_incidents(session, self.policy)),
-                late_by=due.late_by,
-            ),
+        return HandbackDigest(
+            rotation=handoff.rotation,
+            starts_at=start,
+            ends_at=end,
+            declared=tuple(declared),
+            resolved=tuple(resolved),
+            escalations=int(escalations or 0),
+            still_open=tuple(open_incidents(session, self.policy)),
+            late_by=due.late_by,
         )
-        return {}
 
 
 def open_incidents(session: Session, policy: Policy) -> list[OpenIncident]:
