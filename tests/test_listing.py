@@ -6,6 +6,7 @@ import pytest
 
 from tests.support.harness import ALICE, BOB, CAROL, Harness
 from workflows import incidents
+from workflows.listing import LIST_LIMIT
 
 
 def _listed(harness: Harness, user: str, text: str = "") -> str:
@@ -56,6 +57,21 @@ def test_a_restricted_incident_is_listed_only_to_its_members(harness: Harness) -
     outsider = _listed(harness, CAROL)
     assert "INC-1" not in outsider
     assert "Seller identity ring" not in outsider
+
+
+def test_hidden_restricted_incidents_do_not_crowd_out_older_ones(harness: Harness) -> None:
+    """The newest 25 are all restricted and hidden from Carol: the list goes on past them."""
+    harness.standin.rate_limits = False
+    for n in range(1, 4):
+        harness.command(f"declare Listing takedown {n}")
+    for n in range(LIST_LIMIT):
+        harness.command(f"declare --private Seller ring {n}")
+
+    outsider = _listed(harness, CAROL)
+
+    assert [f"*INC-{n}*" in outsider for n in (3, 2, 1)] == [True, True, True]
+    assert "Seller ring" not in outsider
+    assert len(harness.standin.calls_to("conversations.members")) == LIST_LIMIT
 
 
 @pytest.mark.parametrize("word", ["knitting", "sev9"])

@@ -46,10 +46,19 @@ class Filter:
 
 
 def find(
-    session: Session, policy: Policy, wanted: Filter, limit: int = LIST_LIMIT
+    session: Session,
+    policy: Policy,
+    wanted: Filter,
+    limit: int = LIST_LIMIT,
+    before: int | None = None,
 ) -> list[ListedIncident]:
-    """Newest first. Restricted incidents are included: the caller decides who may see them."""
+    """Newest first, older than incident ``before`` when given (the next page).
+
+    Restricted incidents are included: the caller decides who may see them.
+    """
     query = select(Incident)
+    if before is not None:
+        query = query.where(Incident.id < before)
     if not wanted.include_resolved:
         query = query.where(Incident.resolved_at.is_(None), Incident.closed_at.is_(None))
     if wanted.severity:
