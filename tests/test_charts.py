@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import struct
+import subprocess
+import sys
 import zlib
 from datetime import date, timedelta
 
@@ -197,3 +199,15 @@ def _stacks(axes: Axes) -> list[BarContainer]:
 def _rgba(colour: str) -> tuple[float, float, float, float]:
     value = int(colour[1:], 16)
     return ((value >> 16) / 255, ((value >> 8) & 0xFF) / 255, (value & 0xFF) / 255, 1.0)
+
+
+def test_the_app_and_the_cli_start_without_matplotlib() -> None:
+    """matplotlib and numpy (half a second, 50 MB) load with the first chart, not before."""
+    probe = (
+        "import sys, bot.cli, bot.scheduler; "
+        "print(sorted({'matplotlib', 'numpy'} & set(sys.modules)))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    assert loaded.strip() == "[]"

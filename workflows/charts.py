@@ -4,6 +4,10 @@ Drawn with matplotlib's object-oriented API on the Agg canvas: a ``Figure`` per 
 no pyplot, so no global figure state is shared between the server's threads. The output
 is deterministic (no software version or date in the PNG), so the same trend gives the
 same bytes.
+
+matplotlib (with numpy) is imported on the first chart, not with this module: it costs
+about half a second and 50 MB, which every process importing the app (the bot, each
+``firebreak`` command) would otherwise pay to draw a chart a few times a week at most.
 """
 
 from __future__ import annotations
@@ -12,13 +16,13 @@ import io
 import math
 from dataclasses import dataclass
 from datetime import date
-
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from typing import TYPE_CHECKING
 
 from workflows.trends import WeeklyTrend
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 WIDTH_PX, HEIGHT_PX, DPI = 1200, 800, 100
 
@@ -43,6 +47,8 @@ class _Bars:
 
 def render_trend_chart(trend: WeeklyTrend, title: str) -> bytes:
     """The chart of :func:`trend_figure` as PNG bytes (1200 by 800 pixels)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # on the first chart: see above
+
     figure = trend_figure(trend, title)
     FigureCanvasAgg(figure)  # attaches itself to the figure: savefig draws with Agg
     buffer = io.BytesIO()
@@ -52,6 +58,8 @@ def render_trend_chart(trend: WeeklyTrend, title: str) -> bytes:
 
 def trend_figure(trend: WeeklyTrend, title: str) -> Figure:
     """Two panels sharing the weeks: declared incidents stacked by key, hours to resolve."""
+    from matplotlib.figure import Figure  # on the first chart: see above
+
     figure = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI, layout="constrained")
     figure.suptitle(title, fontsize=14, fontweight="bold")
     grid = figure.add_gridspec(2, 1, height_ratios=(3, 2))
@@ -69,6 +77,8 @@ def trend_figure(trend: WeeklyTrend, title: str) -> Figure:
 
 
 def _draw_counts(axes: Axes, trend: WeeklyTrend, positions: list[int]) -> None:
+    from matplotlib.ticker import MaxNLocator  # on the first chart: see above
+
     axes.set_title(f"Incidents declared per week, by {trend.by}", loc="left", fontsize=11)
     axes.set_ylabel(COUNT_LABEL)
     bottom = [0] * len(positions)
