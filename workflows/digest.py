@@ -132,7 +132,7 @@ class DigestReminders:
     def find_sent(self, due: Due) -> dict[str, Any] | None:
         """``send``'s record when the digest, tagged with the reminder's id, is already posted.
 
-        Its chart is not sent after it then: a chart is never a reason to risk a repost.
+        Its chart is then left out: a missing chart is better than risking a second digest.
         """
         channel = str(due.data.get("channel") or "")
         if not channel or self.gateway.find_posted(channel, reminder_tag(due.id)) is None:

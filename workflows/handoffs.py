@@ -125,21 +125,11 @@ class HandoffReminders:
             if found is None:
                 return None
             handoff, rotation = found
-            tag = reminder_tag(due.id)
             if due.kind == HANDOFF:
-                digest = self._handoff_digest(session, handoff, rotation, due)
-                self.gateway.post_handoff(rotation.channel, digest, tag)
-                return {"incoming": digest.incoming, "backup": digest.backup}
+                return self._hand_off(session, handoff, rotation, due)
             if due.kind == HANDOFF_ACK:
-                if handoff.acknowledged_at is not None or handoff.backup is None:
-                    return None
-                self.gateway.page_handoff_backup(
-                    rotation.channel, rotation.name, handoff.incoming, handoff.backup, tag
-                )
-                return {"paged": handoff.backup}
-            handback = self._handback_digest(session, handoff, due)
-            self.gateway.post_handback(rotation.channel, handback, tag)
-            return {}
+                return self._page_backup(handoff, rotation, due)
+            return self._hand_back(session, handoff, rotation, due)
 
     def find_sent(self, due: Due) -> dict[str, Any] | None:
         """``send``'s record when its tagged post is already in the rotation's channel.
@@ -195,6 +185,28 @@ class HandoffReminders:
             handoff.escalated_at = now
         else:
             handoff.posted_at = now
+
+    def _hand_off(
+        self, session: Session, handoff: Handoff, rotation: Rotation, due: Due
+    ) -> dict[str, Any]:
+        digest = self._handoff_digest(session, handoff, rotation, due)
+        self.gateway.post_handoff(rotation.channel, digest, reminder_tag(due.id))
+        return {"incoming": digest.incoming, "backup": digest.backup}
+
+    def _page_backup(self, handoff: Handoff, rotation: Rotation, due: Due) -> dict[str, Any] | None:
+        if handoff.acknowledged_at is not None or handoff.backup is None:
+            return None
+        self.gateway.page_handoff_backup(
+            rotation.channel, rotation.name, handoff.incoming, handoff.backup, reminder_tag(due.id)
+        )
+        return {"paged": handoff.backup}
+
+    def _hand_back(
+        self, session: Session, handoff: Handoff, rotation: Rotation, due: Due
+    ) -> dict[str, Any]:
+        digest = self._handback_digest(session, handoff, due)
+        self.gateway.post_handback(rotation.channel, digest, reminder_tag(due.id))
+        return {}
 
     def _people(
         self, session: Session, handoff: Handoff, rotation: Rotation
