@@ -21,7 +21,7 @@ from slack_sdk import WebClient
 from commands import ids
 from commands.blocks.containment import actions_text, followups_text, kinds_text
 from commands.blocks.messages import section
-from commands.clicks import answer_in_place
+from commands.clicks import Answer, answer_in_place
 from commands.membership import require_visible_followup
 from commands.parsing import UsageError, truncate_word
 from commands.payload import acting_user, button_number
@@ -256,24 +256,21 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
     ) -> None:
         user = acting_user(body)
         incident_id = button_number(action.get("value"), "an incident")
-        with services.sessions.begin() as session:
-            change = containment.mark_contained(
-                session, incident_id, user, policy, clock, member_of=members_of
+
+        def save() -> Answer:
+            with services.sessions.begin() as session:
+                change = containment.mark_contained(
+                    session, incident_id, user, policy, clock, member_of=members_of
+                )
+                current = incidents.load(session, incident_id, policy)
+            if change is None:
+                return Answer(f"{current.reference} is already *{current.status_label}*.")
+            return Answer(
+                f":shield: <@{user}> marked {current.reference} *{current.status_label}*.",
+                partial(publish_change, gateway, current, change),
             )
-            current = incidents.load(session, incident_id, policy)
-        if change is None:
-            outcome = f"{current.reference} is already *{current.status_label}*."
-        else:
-            outcome = f":shield: <@{user}> marked {current.reference} *{current.status_label}*."
-        answer_in_place(
-            ack,
-            services.after_ack,
-            client,
-            body,
-            respond,
-            outcome,
-            None if change is None else partial(publish_change, gateway, current, change),
-        )
+
+        answer_in_place(ack, services.after_ack, client, body, respond, save)
 
     @app.action(ids.FOLLOWUP_DONE_BUTTON)
     def on_done(
@@ -281,12 +278,15 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
     ) -> None:
         user = acting_user(body)
         followup_id = button_number(action.get("value"), "a follow-up")
-        with services.sessions.begin() as session:
-            followups.complete_followup(
-                session, followup_id, user, clock, policy=policy, member_of=members_of
-            )
-        outcome = f":white_check_mark: Done, marked by <@{user}>."
-        answer_in_place(ack, services.after_ack, client, body, respond, outcome)
+
+        def save() -> Answer:
+            with services.sessions.begin() as session:
+                followups.complete_followup(
+                    session, followup_id, user, clock, policy=policy, member_of=members_of
+                )
+            return Answer(f":white_check_mark: Done, marked by <@{user}>.")
+
+        answer_in_place(ack, services.after_ack, client, body, respond, save)
 
     @app.action(ids.FOLLOWUP_SNOOZE_BUTTON)
     def on_snooze(
@@ -294,12 +294,15 @@ def register(app: App, services: Services, verbs: Verbs) -> None:
     ) -> None:
         user = acting_user(body)
         followup_id = button_number(action.get("value"), "a follow-up")
-        with services.sessions.begin() as session:
-            _, until = followups.snooze_followup(
-                session, followup_id, user, clock, policy=policy, member_of=members_of
-            )
-        outcome = f":zzz: Snoozed by <@{user}>; reminding again {slack_date(until)}."
-        answer_in_place(ack, services.after_ack, client, body, respond, outcome)
+
+        def save() -> Answer:
+            with services.sessions.begin() as session:
+                _, until = followups.snooze_followup(
+                    session, followup_id, user, clock, policy=policy, member_of=members_of
+                )
+            return Answer(f":zzz: Snoozed by <@{user}>; reminding again {slack_date(until)}.")
+
+        answer_in_place(ack, services.after_ack, client, body, respond, save)
 
 
 def reminder_handlers(services: Services) -> dict[str, ReminderHandler]:

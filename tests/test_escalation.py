@@ -6,12 +6,15 @@ where the scheduler would call it.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, event, select
 
+from commands.errors import DATABASE_UNREACHABLE
 from storage.models import Reminder
 from tests.support.blocks import action_ids, field_texts
 from tests.support.harness import (
@@ -248,3 +251,66 @@ def test_a_slack_failure_leaves_the_reminder_to_retry(oncall: Harness) -> None:
     assert _later(oncall, seconds=30).sent == []
     assert _later(oncall, seconds=30).sent == ["inc1:acknowledge:0"]
     assert sum("Still unacknowledged" in line for line in _bot_lines(oncall, channel.id)) == 1
+
+
+def test_a_reminder_click_is_answered_while_the_database_is_busy(oncall: Harness) -> None:
+    """Saved after the ack, as on the card: a slow database never costs Slack's 3 seconds."""
+    channel = oncall.declare("--sev 1 Scam wave")
+    _later(oncall, minutes=5)
+    reminder = oncall.standin.messages(channel.id)[-1]
+
+    engine = oncall.sessions.kw["bind"]
+    assert isinstance(engine, Engine)
+    saving = threading.Event()
+    free = threading.Event()
+
+    def stall_incident_updates(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith("UPDATE INCIDENTS"):
+            saving.set()
+            free.wait(timeout=10)
+
+    event.listen(engine, "before_cursor_execute", stall_incident_updates)
+    try:
+        answered = oncall.standin.click(CAROL, channel.id, reminder.ts, "reminder_acknowledge")
+        assert saving.wait(timeout=5), "the acknowledgement was never saved"
+    finally:
+        free.set()
+        oncall.settle()  # the save has left the listener: removing it now is safe
+        event.remove(engine, "before_cursor_execute", stall_incident_updates)
+
+    assert (answered.status, answered.problems) == (200, ())
+    assert oncall.incident().acknowledged_by == CAROL  # saved once the database was free
+    done = next(m for m in oncall.standin.messages(channel.id) if m.ts == reminder.ts)
+    assert action_ids(done.blocks) == []
+
+
+def test_a_reminder_click_whose_save_fails_is_told_and_keeps_its_buttons(
+    oncall: Harness,
+) -> None:
+    channel = oncall.declare("--sev 1 Scam wave")
+    _later(oncall, minutes=5)
+    reminder = oncall.standin.messages(channel.id)[-1]
+    engine = oncall.sessions.kw["bind"]
+    assert isinstance(engine, Engine)
+
+    def refuse_incident_updates(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith("UPDATE INCIDENTS"):
+            raise engine.dialect.loaded_dbapi.OperationalError("the server closed the connection")
+
+    before = len(oncall.standin.response_url_calls)
+    event.listen(engine, "before_cursor_execute", refuse_incident_updates)
+    try:
+        refused = oncall.click(CAROL, channel.id, reminder.ts, "reminder_acknowledge")
+    finally:
+        event.remove(engine, "before_cursor_execute", refuse_incident_updates)
+
+    assert (refused.status, refused.body) == (200, "")  # answered before the save was tried
+    told = [c.args.get("text") for c in oncall.standin.response_url_calls[before:]]
+    assert told == [DATABASE_UNREACHABLE]
+    assert oncall.incident().acknowledged_by is None
+    kept = next(m for m in oncall.standin.messages(channel.id) if m.ts == reminder.ts)
+    assert "reminder_acknowledge" in action_ids(kept.blocks)  # to be pressed again
+
+    oncall.click(CAROL, channel.id, reminder.ts, "reminder_acknowledge")
+
+    assert oncall.incident().acknowledged_by == CAROL
