@@ -19,24 +19,17 @@ from tests.slack_standin import Message
 from tests.support.blocks import mrkdwn_text
 from tests.support.harness import Harness, default_policy, running_firebreak
 from tests.support.history import add_action, add_followup, add_incident
+from tests.support.policies import DIGEST_CHANNEL, with_weekly_digest
 from workflows.digest import plan_digest
 from workflows.policy import Policy
 
-DIGEST_CHANNEL = "C0TSLEADS"
 DUE = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 UNACKNOWLEDGED = "not acknowledged, update overdue"
 
 
 def _policy() -> Policy:
-    settings = default_policy().model_dump(mode="json")
-    settings["digest"] = {
-        "channel": DIGEST_CHANNEL,
-        "at": {"day": "monday", "time": "09:00"},
-        "time_zone": "Europe/Berlin",
-        "weeks_in_chart": 4,
-    }
-    return Policy.model_validate(settings)
+    return with_weekly_digest(default_policy(), weeks_in_chart=4)
 
 
 @pytest.fixture

@@ -24,8 +24,12 @@ from bot.scheduler import start_scheduler
 from storage.database import create_database_engine, create_session_factory
 from storage.models import Incident, Reminder
 from tests.support.harness import CAROL, SIGNING_SECRET, Harness, running_firebreak
-from tests.support.policies import ONCALL_CHANNEL, with_rotation
-from workflows.policy import Policy
+from tests.support.policies import (
+    DIGEST_CHANNEL,
+    ONCALL_CHANNEL,
+    with_rotation,
+    with_weekly_digest,
+)
 from workflows.reminders import ReminderRunner
 
 INCIDENTS = 30
@@ -130,13 +134,7 @@ DIGEST_AT = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # Monday 09:00 Berlin, and
 
 def test_two_schedulers_post_the_handoff_and_the_weekly_digest_once(database_url: str) -> None:
     """Both replicas plan and fire on their own clocks' ticks; each post goes out once."""
-    settings = with_rotation().model_dump(mode="json")
-    settings["digest"] = {
-        "channel": DIGEST_CHANNEL,
-        "at": {"day": "monday", "time": "09:00"},
-        "time_zone": "Europe/Berlin",
-    }
-    with running_firebreak(database_url, Policy.model_validate(settings)) as harness:
+    with running_firebreak(database_url, with_weekly_digest(with_rotation())) as harness:
         harness.standin.rate_limits = False
         for name, channel in (("ts-leads", DIGEST_CHANNEL), ("ts-oncall", ONCALL_CHANNEL)):
             harness.standin.add_channel(name, channel_id=channel, members=["U0FIREBOT", CAROL])
@@ -172,9 +170,6 @@ def test_two_schedulers_post_the_handoff_and_the_weekly_digest_once(database_url
             kinds = session.scalars(select(Reminder.kind).where(Reminder.state == "sent")).all()
         assert kinds.count("weekly_digest") == 1
     assert kinds.count("handoff") == 1
-
-
-DIGEST_CHANNEL = "C0TSLEADS"
 
 
 def _pending(harness: Harness, prefix: str) -> bool:

@@ -33,7 +33,7 @@ from tests.support.harness import (
     Harness,
     running_firebreak,
 )
-from tests.support.policies import ONCALL_CHANNEL, with_rotation
+from tests.support.policies import DIGEST_CHANNEL, ONCALL_CHANNEL, with_rotation, with_weekly_digest
 from tests.support.visibility import leaks, visible
 from workflows.digest import plan_digest
 from workflows.handoffs import plan_handoffs
@@ -52,20 +52,14 @@ SECRETS = (
     ZARA,  # the people on it
 )
 PUBLIC_TITLE = "Counterfeit chargers flood Electronics"
-DIGEST_CHANNEL = "C0TSLEADS"
 EXEC_CHANNEL = "C0EXEC"
 DIGEST_DUE = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # Monday 09:00 Berlin
 
 
 def _policy(base: Policy | None = None) -> Policy:
-    settings = (base or Policy.model_validate({})).model_dump(mode="json")
+    digesting = with_weekly_digest(base or Policy.model_validate({}), weeks_in_chart=4)
+    settings = digesting.model_dump(mode="json")
     settings["channels"]["broadcast"] = BROADCAST_CHANNEL
-    settings["digest"] = {
-        "channel": DIGEST_CHANNEL,
-        "at": {"day": "monday", "time": "09:00"},
-        "time_zone": "Europe/Berlin",
-        "weeks_in_chart": 4,
-    }
     settings["lifecycle"]["stakeholders"] = [{"channel": EXEC_CHANNEL, "severities": ["sev1"]}]
     return Policy.model_validate(settings)
 

@@ -30,11 +30,15 @@ from tests.support.harness import (
     default_policy,
     running_firebreak,
 )
-from tests.support.policies import ONCALL_CHANNEL, with_rotation
+from tests.support.policies import (
+    DIGEST_CHANNEL,
+    ONCALL_CHANNEL,
+    with_rotation,
+    with_weekly_digest,
+)
 from workflows import incidents
 from workflows.digest import plan_digest
 from workflows.handoffs import plan_handoffs
-from workflows.policy import Policy
 from workflows.reminders import RunReport
 
 CLIENT_TIMEOUT = 0.5
@@ -287,7 +291,6 @@ def test_a_reminder_whose_answer_was_lost_is_marked_sent_not_sent_twice(
 
 HANDOFF_AT = datetime(2026, 11, 20, 17, 0, tzinfo=UTC)  # see tests/test_handoffs.py
 HANDBACK_AT = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
-DIGEST_CHANNEL = "C0TSLEADS"
 
 
 def _lose_the_answer_then_retry(h: Harness, nth: int) -> tuple[RunReport, RunReport]:
@@ -339,13 +342,7 @@ def test_a_weekend_whose_channel_posts_lost_their_answers_posts_each_once(
 
 
 def test_a_weekly_digest_whose_answer_was_lost_is_posted_once(database_url: str) -> None:
-    settings = default_policy().model_dump(mode="json")
-    settings["digest"] = {
-        "channel": DIGEST_CHANNEL,
-        "at": {"day": "monday", "time": "09:00"},
-        "time_zone": "Europe/Berlin",
-    }
-    policy = Policy.model_validate(settings)
+    policy = with_weekly_digest(default_policy())
     with running_firebreak(database_url, policy, client_timeout=CLIENT_TIMEOUT) as h:
         h.standin.rate_limits = False
         h.standin.add_channel("ts-leads", channel_id=DIGEST_CHANNEL, members=["U0FIREBOT"])

@@ -9,6 +9,7 @@ from workflows.policy import Policy
 
 ONCALL_CHANNEL = "C0ONCALL"
 MANAGERS = "S0MANAGERS"
+DIGEST_CHANNEL = "C0TSLEADS"
 
 
 def with_rotation(**rotation: Any) -> Policy:
@@ -31,3 +32,16 @@ def with_rotation(**rotation: Any) -> Policy:
             "oncall": {"rotations": [base]},
         }
     )
+
+
+def with_weekly_digest(base: Policy, **digest: Any) -> Policy:
+    """``base`` posting the weekly digest to ``DIGEST_CHANNEL`` on Mondays at 09:00 Berlin
+    (the harness's first is 2026-11-23 08:00 UTC); ``digest`` adds or overrides settings."""
+    settings = base.model_dump(mode="json")
+    settings["digest"] = {
+        "channel": DIGEST_CHANNEL,
+        "at": {"day": "monday", "time": "09:00"},
+        "time_zone": "Europe/Berlin",
+        **digest,
+    }
+    return Policy.model_validate(settings)
