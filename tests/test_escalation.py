@@ -68,6 +68,24 @@ def test_declaring_pages_the_on_call_primary(oncall: Harness) -> None:
     assert [e.kind for e in oncall.events()] == ["declared", "paged"]
 
 
+def test_an_on_call_slack_does_not_know_leaves_the_declarer_invited_and_the_card_posted(
+    database_url: str,
+) -> None:
+    """A policy naming a user id Slack does not know (a typo, a deleted account) must not
+    stop every declaration: the declarer is invited alone and nobody is paged."""
+    ghost = "U0GHOST"
+    with running_firebreak(database_url, with_rotation(members=[ghost, "U0BOB"])) as harness:
+        harness.standin.rate_limits = False
+        channel = harness.declare("--sev 1 Scam wave")
+
+        incident = harness.incident()
+        assert incident.provisioned_at is not None
+        assert incident.card_ts is not None
+        assert ALICE in harness.standin.channel(channel.id).members
+        assert (incident.oncall_rotation, incident.oncall_paged) == ("trust-safety", None)
+        assert ghost not in " ".join(_bot_lines(harness, channel.id))
+
+
 def test_unacknowledged_sev1_escalates_step_by_step(oncall: Harness) -> None:
     channel = oncall.declare("--sev 1 Scam wave")
 

@@ -167,7 +167,15 @@ class Provisioner:
         paged = on_call.get("oncall_paged")
         if isinstance(paged, str) and paged != row.declared_by:
             users.append(paged)
-        self._gateway.invite(str(row.channel_id), users)
+        try:
+            self._gateway.invite(str(row.channel_id), users)
+        except SlackFailure as failure:
+            if failure.error != "user_not_found" or paged not in users:
+                raise
+            # A policy naming an id Slack does not know must not stop every declaration.
+            log.warning("INC-%s: on-call %s is not a Slack user; nobody paged", row.id, paged)
+            on_call = {**on_call, "oncall_paged": None, "oncall_paged_at": self._clock.now()}
+            self._gateway.invite(str(row.channel_id), [u for u in users if u != paged])
         return self._save(row.id, declarer_invited=True, **on_call)
 
     def _on_call(self, row: Incident) -> dict[str, object]:
