@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 import weakref
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 SessionFactory = sessionmaker[Session]
@@ -26,8 +24,6 @@ log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 2
-PING_AFTER_IDLE_SECONDS = 1.0
-_CHECKED_IN_AT = "firebreak_checked_in_at"
 READ_ONLY = "firebreak_read_only"
 WRITES_FIRST = "firebreak_writes_first"
 
@@ -46,41 +42,15 @@ def create_database_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}, **kwargs)
         _configure_sqlite(engine)
         return engine
+    # pool_pre_ping: after a database restart every pooled connection is dead; each is
+    # tested on checkout and replaced, so the first request after the restart succeeds.
     # connect_timeout: a host that drops packets must not hold a request past Slack's
     # 3-second ack; the request fails fast and the user is told to try again.
     connect_args = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS}
     if "connect_timeout" in make_url(url).query:
         connect_args = {}
     connect_args.update(kwargs.pop("connect_args", {}))
-    engine = create_engine(url, connect_args=connect_args, **kwargs)
-    _ping_when_idle(engine)
-    return engine
-
-
-def _ping_when_idle(engine: Engine) -> None:
-    """``pool_pre_ping``, for connections idle longer than ``PING_AFTER_IDLE_SECONDS``.
-
-    After a database restart every pooled connection is dead: one that waited in the
-    pool is tested on checkout with the dialect's own ping and replaced, so the first
-    request after the restart succeeds. One handed back moments ago is not pinged: a
-    round trip saved on every busy request, before its ack. A restart within that moment
-    fails one request, which is told to try again, and SQLAlchemy then invalidates every
-    connection the pool held.
-    """
-
-    @event.listens_for(engine, "checkin")
-    def on_checkin(_dbapi_connection: Any, record: Any) -> None:
-        record.info[_CHECKED_IN_AT] = time.monotonic()
-
-    @event.listens_for(engine, "checkout")
-    def on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-        checked_in = record.info.get(_CHECKED_IN_AT)
-        if checked_in is not None and time.monotonic() - checked_in < PING_AFTER_IDLE_SECONDS:
-            return
-        try:
-            engine.dialect.do_ping(dbapi_connection)
-        except engine.dialect.loaded_dbapi.Error as error:
-            raise DisconnectionError(f"a pooled connection is dead: {error}") from error
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 
 class WriterQueue:
