@@ -104,7 +104,7 @@ class WebClientGateway:
             if _code(error) == "name_taken":
                 raise ChannelNameTaken(name) from error
             raise _failure("conversations.create", error) from error
-        except SlackClientError as error:
+        except (SlackClientError, OSError) as error:  # OSError: a timeout, a reset
             raise _failure("conversations.create", error) from error
         return str(response["channel"]["id"])
 
