@@ -73,9 +73,7 @@ def _on_pin(services: Services, client: WebClient, event: dict[str, Any]) -> Non
         return
     if entry is not None:
         client.chat_postEphemeral(
-            channel=channel,
-            user=str(event.get("user")),
-            text=":pushpin: Added to the incident timeline.",
+            channel=channel, user=user, text=":pushpin: Added to the incident timeline."
         )
 
 
