@@ -25,7 +25,6 @@ log = logging.getLogger(__name__)
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 2
 READ_ONLY = "firebreak_read_only"
-WRITES_FIRST = "firebreak_writes_first"
 
 
 def normalise_url(url: str) -> str:
@@ -60,10 +59,11 @@ class WriterQueue:
     retries in steps that grow to 100 ms. Under a burst of short transactions that turns
     a wait of a few milliseconds into tens or hundreds. Queueing the process's writers
     here first means a waiter wakes when the writer before it finishes, and a write a
-    user is waiting on (see :func:`writes_first`) goes before work done in the
-    background. SQLite's busy handler still arbitrates between processes (a CLI command
-    beside the bot), so the queue is an optimisation, not the guarantee: a writer not
-    served within the busy timeout goes on to ``BEGIN IMMEDIATE`` and SQLite decides.
+    user is waiting on (the replay ledger's: ``bot.replay_ledger``) goes before work
+    done in the background. SQLite's busy handler still arbitrates between processes (a
+    CLI command beside the bot), so the queue is an optimisation, not the guarantee: a
+    writer not served within the busy timeout goes on to ``BEGIN IMMEDIATE`` and SQLite
+    decides.
 
     A writer finishing wakes one waiter, the longest waiting of the first class that has
     any: waking them all would have every one of them take the interpreter lock only to
@@ -72,7 +72,7 @@ class WriterQueue:
 
     def __init__(self, timeout: float) -> None:
         lock = threading.Lock()
-        self._first_turn = threading.Condition(lock)  # writes_first writers wait here
+        self._first_turn = threading.Condition(lock)  # writers that go first wait here
         self._turn = threading.Condition(lock)  # the others here
         self._timeout = timeout
         self._holder: tuple[int, object] | None = None  # (thread, connection)
@@ -140,7 +140,7 @@ def _configure_sqlite(engine: Engine) -> None:
         if options.get(READ_ONLY, False):
             connection.exec_driver_sql("BEGIN")
             return
-        writers.enter(connection, first=options.get(WRITES_FIRST, False))
+        writers.enter(connection)
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
@@ -165,10 +165,3 @@ def read_only(sessions: SessionFactory) -> SessionFactory:
     """
     bind = sessions.kw["bind"]
     return sessionmaker(bind.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
-
-
-def writes_first(engine: Engine) -> Engine:
-    """``engine`` for short writes a user is waiting on, such as recording a request
-    before it is acknowledged: on SQLite they go ahead of background writers queued in
-    this process (:class:`WriterQueue`). Elsewhere it changes nothing."""
-    return engine.execution_options(**{WRITES_FIRST: True})

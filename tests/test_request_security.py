@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from slack_bolt import BoltResponse
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bot.replay_ledger import KEEP_SECONDS, ReplayLedger, request_digest
 from bot.request_guard import RequestGuard
@@ -31,6 +31,7 @@ from storage.database import create_database_engine, create_session_factory
 from storage.models import RequestReplay
 from tests.slack_standin.inbound import InboundResponse, send_raw, signed_headers
 from tests.slack_standin.payloads import FORM, JSON, form_body, interactive_body, json_body
+from tests.support import databases
 from tests.support.harness import ALICE, GENERAL, SIGNING_SECRET, Harness, running_firebreak
 
 SEEN_AT_START = ["auth.test"]
@@ -258,6 +259,53 @@ def test_the_ledger_forgets_requests_once_they_are_too_old_to_replay(database_ur
     engine.dispose()
     assert [row.digest for row in rows] == [request_digest("1800000899", "v0=b")]
     assert rows[0].seen_at == datetime.fromtimestamp(now[0], UTC)
+
+
+@pytest.mark.postgres
+def test_the_ledger_replaces_a_connection_the_database_dropped(postgres_database: str) -> None:
+    """As a restart or an idle timeout would: the next request is recorded all the same."""
+    databases.empty_postgres(postgres_database)
+    engine = create_database_engine(postgres_database)
+    ledger = ReplayLedger(engine)
+    assert ledger.first_sighting("1800000000", "v0=before") is True
+    with engine.begin() as connection:
+        dropped = connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).all()
+    assert dropped == [(True,)]  # the ledger's own connection, the only other one
+
+    assert ledger.first_sighting("1800000000", "v0=after") is True
+    assert ledger.first_sighting("1800000000", "v0=after") is False  # recorded once
+    engine.dispose()
+
+
+def test_the_ledger_closes_its_connection_with_the_engine(database_url: str) -> None:
+    engine = create_database_engine(database_url)
+    ledger = ReplayLedger(engine)
+    assert ledger.first_sighting("1800000000", "v0=a") is True
+    if engine.dialect.name == "postgresql":
+        assert _other_connections(database_url) == 1
+    engine.dispose()
+    if engine.dialect.name == "postgresql":
+        assert _other_connections(database_url) == 0
+    assert ledger.first_sighting("1800000000", "v0=a") is False  # still remembered
+    engine.dispose()
+
+
+def _other_connections(database_url: str) -> int:
+    probe = create_database_engine(database_url)
+    with probe.connect() as connection:
+        count = connection.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar_one()
+    probe.dispose()
+    return int(count)
 
 
 # ---- method, path, size, content type --------------------------------------------------------

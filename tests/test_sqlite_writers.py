@@ -12,13 +12,13 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.replay_ledger import ReplayLedger
 from storage import schema
 from storage.database import (
     create_database_engine,
     create_session_factory,
     read_only,
     writer_queue,
-    writes_first,
 )
 from storage.models import Incident
 from tests.support.history import MONDAY, add_incident
@@ -128,11 +128,16 @@ def test_readers_do_not_queue_behind_a_writer(engine: Engine) -> None:
         assert read.wait(WAIT_SECONDS)
 
 
-def test_a_write_someone_waits_on_goes_before_background_writes(engine: Engine) -> None:
+def test_the_replay_ledger_goes_before_background_writes(engine: Engine) -> None:
     """The replay ledger records each request before its ack: it must not queue behind
     every background transaction already waiting."""
     sessions = create_session_factory(engine)
-    urgent = create_session_factory(writes_first(engine))
+    ledger = ReplayLedger(engine)
+
+    def record_request() -> None:
+        assert ledger.first_sighting("1800000000", "v0=urgent")
+        order.append("urgent")
+
     queue = writer_queue(engine)
     assert queue is not None
     order: list[str] = []
@@ -143,7 +148,8 @@ def test_a_write_someone_waits_on_goes_before_background_writes(engine: Engine) 
         wait_until(lambda: queue.waiting == 1)
         background.append(start_writer(sessions, "background 2", order))
         wait_until(lambda: queue.waiting == 2)
-        first = start_writer(urgent, "urgent", order)
+        first = threading.Thread(target=record_request, daemon=True)
+        first.start()
         wait_until(lambda: queue.waiting == 3)
     for thread in [*background, first]:
         thread.join(WAIT_SECONDS)
