@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from waitress.server import create_server
 
 from bot.bolt_adapter import FirebreakRequestHandler
+from bot.log_throttle import throttle
 from bot.replay_ledger import ReplayLedger
 from bot.request_guard import RequestGuard
 
@@ -28,6 +29,7 @@ SLACK_EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 # Slack's largest payloads (a view submission with a big modal) stay well under this.
 MAX_REQUEST_BODY = 1024 * 1024
+QUEUE_WARNING_EVERY_SECONDS = 60.0
 
 
 def wsgi_application(app: App, engine: Engine, signing_secret: str) -> WSGIApplication:
@@ -69,7 +71,11 @@ def make_server(
     threads: int = 8,
     poll_seconds: float = 1.0,
 ) -> BaseWSGIServer | MultiSocketServer:
-    """A waitress server; ``poll_seconds`` bounds how long ``close()`` takes to be noticed."""
+    """A waitress server; ``poll_seconds`` bounds how long ``close()`` takes to be noticed.
+
+    Its "task queue depth" warning comes at most once a minute (``bot.log_throttle``).
+    """
+    throttle("waitress.queue", QUEUE_WARNING_EVERY_SECONDS)
     return create_server(
         application,
         host=host,
