@@ -42,6 +42,7 @@ from commands import (
     views,
 )
 from commands.after_ack import AfterAck
+from commands.answers_first import AnswersFirst, YieldingWebClient
 from commands.attribution import AttributingApp
 from commands.directory import SlackDirectory
 from commands.latest_card import LatestCardGateway
@@ -68,22 +69,29 @@ AFTER_ACK_THREADS = 8
 interpreter lock (and SQLite's write lock) with the requests being acknowledged."""
 
 
-def slack_client(token: str, api_url: str, timeout: float | None = None) -> WebClient:
+def slack_client(
+    token: str,
+    api_url: str,
+    timeout: float | None = None,
+    answers_first: AnswersFirst | None = None,
+) -> WebClient:
     """A WebClient that rides out what Slack documents: 429s, 5xx and dropped connections.
 
     A timed-out call is not retried here: Slack may have carried it out, and a second
     chat.postMessage would post twice. The callers that retry (provisioning, reminders)
-    look for their tagged message first. ``timeout`` (seconds) is for tests.
+    look for their tagged message first. ``timeout`` (seconds) is for tests. With
+    ``answers_first``, calls made in the background make way for requests being answered.
     """
-    return WebClient(
+    return YieldingWebClient(
         token=token,
         base_url=api_url,
-        timeout=timeout or WEB_API_TIMEOUT_SECONDS,  # type: ignore[arg-type]  # urllib takes a float
+        timeout=timeout or WEB_API_TIMEOUT_SECONDS,  # urllib takes a float
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2),
             RateLimitErrorRetryHandler(max_retry_count=3),
             ServerErrorRetryHandler(max_retry_count=2),
         ],
+        answers_first=answers_first,
     )
 
 
@@ -121,13 +129,15 @@ def create_app(
     executor: Executor | None = None,
     after_ack: Executor | None = None,
     pacer: ChannelPacer | None = None,
+    answers_first: AnswersFirst | None = None,
 ) -> Firebreak:
     """Build the Bolt app. ``signing_secret`` may be None only in Socket Mode.
 
     Listeners run on the thread that received the request, up to their ``ack()``;
     ``after_ack`` runs what they hand on after it (see ``commands.after_ack``), and
     ``executor``, Bolt's listener pool, opens modals. ``pacer`` keeps posts under Slack's
-    per-channel rate (the default paces in real time).
+    per-channel rate (the default paces in real time). ``answers_first``, shared with the
+    client and the server, has post-ack work make way for requests being answered.
     """
     # Cards re-read the incident after sending (read-only sessions: no SQLite write lock).
     gateway = LatestCardGateway(
@@ -151,10 +161,11 @@ def create_app(
             ContextCopyingExecutor(
                 after_ack
                 or ThreadPoolExecutor(max_workers=AFTER_ACK_THREADS, thread_name_prefix="after-ack")
-            )
+            ),
+            answers_first,
         ),
         # Bolt runs nothing on its listener pool when it processes before responding.
-        modals=AfterAck(listeners),
+        modals=AfterAck(listeners, answers_first, answering=True),
     )
     app = AttributingApp(
         client=client,

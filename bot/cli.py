@@ -19,7 +19,7 @@ from bot import cli_chart, cli_records, cli_stats, sandbox
 from bot.app import create_app, slack_client
 from bot.cli_support import CommandFailed, engine_for, incident_number, policy_for, sessions_for
 from bot.scheduler import start_scheduler
-from bot.server import make_server, wsgi_application
+from bot.server import answers_first_for, make_server, wsgi_application
 from bot.settings import Settings
 from bot.socket_mode import CheckedSocketModeHandler
 from storage import schema
@@ -165,7 +165,12 @@ def _serve(settings: Settings, _args: argparse.Namespace) -> int:
     engine = engine_for(settings)
     _ensure_schema(settings, engine)
     assert settings.slack_bot_token is not None
-    client = slack_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    answers_first = answers_first_for(engine)
+    client = slack_client(
+        settings.slack_bot_token.get_secret_value(),
+        settings.slack_api_url,
+        answers_first=answers_first,
+    )
     secret = settings.slack_signing_secret
     try:
         # Bolt checks the token with auth.test here, so a bad token stops us at once.
@@ -175,6 +180,7 @@ def _serve(settings: Settings, _args: argparse.Namespace) -> int:
             sessions=create_session_factory(engine),
             policy=policy,
             clock=SystemClock(),
+            answers_first=answers_first,
         )
     except (BoltError, SlackClientError, OSError) as error:
         raise CommandFailed(
@@ -188,13 +194,13 @@ def _serve(settings: Settings, _args: argparse.Namespace) -> int:
         if settings.slack_app_token is not None:
             log.info("starting in Socket Mode")
             handler = CheckedSocketModeHandler(
-                firebreak.app, settings.slack_app_token.get_secret_value()
+                firebreak.app, settings.slack_app_token.get_secret_value(), answers_first
             )
             handler.start()  # type: ignore[no-untyped-call]  # slack_bolt leaves start() unannotated
         else:
             assert secret is not None  # missing_for_serve() demands it in HTTP mode
             server = make_server(
-                wsgi_application(firebreak.app, engine, secret.get_secret_value()),
+                wsgi_application(firebreak.app, engine, secret.get_secret_value(), answers_first),
                 settings.host,
                 settings.port,
             )

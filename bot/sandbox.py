@@ -30,7 +30,7 @@ import bot
 from bot.app import Firebreak, create_app, slack_client
 from bot.cli_support import CommandFailed, Subcommands
 from bot.sandbox_time import EpochClock, TimeMachine, starting_moment
-from bot.server import make_server, wsgi_application
+from bot.server import answers_first_for, make_server, wsgi_application
 from bot.settings import Settings
 from storage import schema
 from storage.database import create_database_engine, create_session_factory
@@ -125,18 +125,20 @@ def running_sandbox(
     threads: list[threading.Thread] = []
     server = None
     try:
+        answers_first = answers_first_for(engine)
         firebreak = create_app(
-            client=slack_client(standin.bot_token, standin.api_url),
+            client=slack_client(standin.bot_token, standin.api_url, answers_first=answers_first),
             signing_secret=signing_secret,
             sessions=create_session_factory(engine),
             policy=policy,
             clock=clock,
             executor=executor,
             after_ack=after_ack,
+            answers_first=answers_first,
         )
         machine = TimeMachine(firebreak, clock, standin.advance)
         mount(standin, machine.travel)
-        application = wsgi_application(firebreak.app, engine, signing_secret)
+        application = wsgi_application(firebreak.app, engine, signing_secret, answers_first)
         server = make_server(application, HOST, 0, poll_seconds=0.2)
         threads.append(threading.Thread(target=_serve, args=(server,), name="sandbox-bot"))
         if tick_seconds is not None:

@@ -20,6 +20,8 @@ from bot.bolt_adapter import FirebreakRequestHandler
 from bot.log_throttle import throttle
 from bot.replay_ledger import ReplayLedger
 from bot.request_guard import RequestGuard
+from commands.answers_first import AnswersFirst
+from storage.database import writer_queue
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -32,8 +34,26 @@ MAX_REQUEST_BODY = 1024 * 1024
 QUEUE_WARNING_EVERY_SECONDS = 60.0
 
 
-def wsgi_application(app: App, engine: Engine, signing_secret: str) -> WSGIApplication:
-    """Health, and Slack's requests guarded; replays are caught through ``engine``'s database."""
+def answers_first_for(engine: Engine) -> AnswersFirst:
+    """The priority of answers over background work, for a bot on ``engine``.
+
+    A thread inside a SQLite write transaction never waits: every answer records its
+    request through the same write lock (the replay ledger).
+    """
+    writers = writer_queue(engine)
+    if writers is None:
+        return AnswersFirst()
+    return AnswersFirst(may_wait=lambda: not writers.held_here())
+
+
+def wsgi_application(
+    app: App, engine: Engine, signing_secret: str, answers_first: AnswersFirst | None = None
+) -> WSGIApplication:
+    """Health, and Slack's requests guarded; replays are caught through ``engine``'s database.
+
+    With ``answers_first``, each Slack request counts as being answered from the moment
+    it arrives until its answer is ready (see ``commands.answers_first``).
+    """
     slack = RequestGuard(
         FirebreakRequestHandler(app, path=SLACK_EVENTS_PATH),
         path=SLACK_EVENTS_PATH,
@@ -45,7 +65,10 @@ def wsgi_application(app: App, engine: Engine, signing_secret: str) -> WSGIAppli
     def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
             return _health(engine, start_response)
-        return slack(environ, start_response)
+        if answers_first is None:
+            return slack(environ, start_response)
+        with answers_first.answering():
+            return slack(environ, start_response)
 
     return application
 

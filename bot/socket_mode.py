@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+from contextlib import nullcontext
 from time import time
 from typing import Any
 
@@ -23,6 +24,7 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
 from bot.slack_payloads import PAYLOAD_KINDS, payload_problem
+from commands.answers_first import AnswersFirst
 
 log = logging.getLogger("firebreak.socket_mode")
 
@@ -72,11 +74,13 @@ class EnvelopeCheckingClient(SocketModeClient):
 
 
 class CheckedSocketModeHandler(BaseSocketModeHandler):
-    """Bolt's Socket Mode handler, on :class:`EnvelopeCheckingClient`."""
+    """Bolt's Socket Mode handler, on :class:`EnvelopeCheckingClient`; with
+    ``answers_first``, each envelope counts as being answered until its ack is sent."""
 
-    def __init__(self, app: App, app_token: str) -> None:
+    def __init__(self, app: App, app_token: str, answers_first: AnswersFirst | None = None) -> None:
         self.app = app
         self.app_token = app_token
+        self._answering = answers_first.answering if answers_first else nullcontext
         self.client = EnvelopeCheckingClient(
             app_token=app_token,
             logger=app.logger,
@@ -88,4 +92,5 @@ class CheckedSocketModeHandler(BaseSocketModeHandler):
     def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
         """Dispatch to Bolt and ack with its answer, as Bolt's own handler does."""
         start = time()
-        send_response(client, req, run_bolt_app(self.app, req), start)
+        with self._answering():
+            send_response(client, req, run_bolt_app(self.app, req), start)

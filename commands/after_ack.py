@@ -6,25 +6,39 @@ when the listener returns (``process_before_response``). Whatever a listener did
 hold the answer back, so a listener acks and hands everything else here: a pool of its
 own, whose failures reach the user privately, as they always have. Modals go through a
 second instance on another pool (see ``Services.modals``).
+
+With an :class:`~commands.answers_first.AnswersFirst`, post-ack work makes way for the
+requests being answered before it starts; opening a modal counts as answering, since a
+user has just clicked and its ``trigger_id`` lasts three seconds.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Executor
+from contextlib import AbstractContextManager, nullcontext
 from functools import partial
 from typing import Any
 
 from slack_sdk import WebClient
 
+from commands.answers_first import AnswersFirst
 from commands.errors import reported_after_ack
 
 
 class AfterAck:
     """Runs post-ack work on ``executor``; a failure is told to the user who asked."""
 
-    def __init__(self, executor: Executor) -> None:
+    def __init__(
+        self,
+        executor: Executor,
+        answers_first: AnswersFirst | None = None,
+        *,
+        answering: bool = False,
+    ) -> None:
         self._executor = executor
+        self._answers_first = answers_first
+        self._answering = answering
 
     def __call__(self, client: WebClient, body: dict[str, Any], work: Callable[[], object]) -> None:
         """Queue ``work``; the listener returns at once."""
@@ -36,10 +50,17 @@ class AfterAck:
         """Open the view ``build`` makes for the request's ``trigger_id``."""
         self(client, body, partial(_open, client, body["trigger_id"], build))
 
-    @staticmethod
-    def _run(client: WebClient, body: dict[str, Any], work: Callable[[], object]) -> None:
-        with reported_after_ack(client, body):
+    def _run(self, client: WebClient, body: dict[str, Any], work: Callable[[], object]) -> None:
+        with self._priority(), reported_after_ack(client, body):
             work()
+
+    def _priority(self) -> AbstractContextManager[object]:
+        if self._answers_first is None:
+            return nullcontext()
+        if self._answering:
+            return self._answers_first.answering()
+        self._answers_first.make_way()
+        return nullcontext()
 
 
 def _open(client: WebClient, trigger_id: str, build: Callable[[], dict[str, Any]]) -> None:

@@ -102,6 +102,11 @@ class WriterQueue:
                 return
             self._holder = (me, connection)
 
+    def held_here(self) -> bool:
+        """Whether the calling thread holds the turn (is inside a write transaction)."""
+        holder = self._holder
+        return holder is not None and holder[0] == threading.get_ident()
+
     def leave(self, connection: object) -> None:
         """The end of ``connection``'s transaction (commit or rollback, however reached)."""
         with self._turn:

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from bot.app import create_app, slack_client
+from bot.server import answers_first_for
 from bot.socket_mode import CheckedSocketModeHandler
 from commands.ids import ACKNOWLEDGE_BUTTON
 from storage.database import create_database_engine, create_session_factory
@@ -39,21 +40,23 @@ def firebreak_over_socket_mode(database_url: str) -> Iterator[Harness]:
     pools = TrackedPools()
     clock = ManualClock()
     sessions = create_session_factory(engine)
+    answers_first = answers_first_for(engine)
     with SlackStandIn(signing_secret=SIGNING_SECRET) as standin:
         firebreak = create_app(
-            client=slack_client(standin.bot_token, standin.api_url),
+            client=slack_client(standin.bot_token, standin.api_url, answers_first=answers_first),
             signing_secret=None,
             sessions=sessions,
             policy=default_policy(),
             clock=clock,
             executor=pools.listeners,
             after_ack=pools.after_ack,
+            answers_first=answers_first,
         )
-        handler = CheckedSocketModeHandler(firebreak.app, standin.app_token)
+        handler = CheckedSocketModeHandler(firebreak.app, standin.app_token, answers_first)
         handler.connect()  # type: ignore[no-untyped-call]  # slack_bolt leaves it unannotated
         try:
             standin.wait_for_socket_connection()
-            yield Harness(standin, firebreak, pools, clock, sessions)
+            yield Harness(standin, firebreak, pools, clock, sessions, answers_first)
         finally:
             handler.close()  # type: ignore[no-untyped-call]
             pools.drain()

@@ -13,7 +13,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import Firebreak, create_app, slack_client
-from bot.server import make_server, wsgi_application
+from bot.server import answers_first_for, make_server, wsgi_application
+from commands.answers_first import AnswersFirst
 from commands.pacing import ChannelPacer
 from storage.database import create_database_engine, create_session_factory
 from storage.models import Incident, RoleAssignment, TimelineEvent
@@ -38,12 +39,14 @@ class Harness:
         pools: TrackedPools,
         clock: ManualClock,
         sessions: sessionmaker[Session],
+        answers_first: AnswersFirst,
     ) -> None:
         self.standin = standin
         self.firebreak = firebreak
         self.pools = pools
         self.clock = clock
         self.sessions = sessions
+        self.answers_first = answers_first
 
     # Acting as users
 
@@ -143,9 +146,15 @@ def running_firebreak(
     sessions = create_session_factory(engine)
     clock = ManualClock()
     pools = TrackedPools()
+    answers_first = answers_first_for(engine)
     with SlackStandIn(signing_secret=SIGNING_SECRET) as standin:
         firebreak = create_app(
-            client=slack_client(standin.bot_token, standin.api_url, timeout=client_timeout),
+            client=slack_client(
+                standin.bot_token,
+                standin.api_url,
+                timeout=client_timeout,
+                answers_first=answers_first,
+            ),
             signing_secret=SIGNING_SECRET,
             sessions=sessions,
             policy=policy or default_policy(),
@@ -153,11 +162,12 @@ def running_firebreak(
             executor=pools.listeners,
             after_ack=pools.after_ack,
             pacer=None if pace_posts else unpaced(),
+            answers_first=answers_first,
         )
-        with serving(firebreak.app, engine) as port:
+        with serving(firebreak.app, engine, answers_first=answers_first) as port:
             standin.request_url = f"http://127.0.0.1:{port}/slack/events"
             try:
-                yield Harness(standin, firebreak, pools, clock, sessions)
+                yield Harness(standin, firebreak, pools, clock, sessions, answers_first)
             finally:
                 pools.drain()
         pools.shutdown()
@@ -165,10 +175,15 @@ def running_firebreak(
 
 
 @contextmanager
-def serving(app: App, engine: Engine, name: str = "waitress") -> Iterator[int]:
+def serving(
+    app: App, engine: Engine, name: str = "waitress", answers_first: AnswersFirst | None = None
+) -> Iterator[int]:
     """``app`` behind waitress on 127.0.0.1, as ``firebreak serve`` runs it; yields the port."""
     server = make_server(
-        wsgi_application(app, engine, SIGNING_SECRET), "127.0.0.1", 0, poll_seconds=0.02
+        wsgi_application(app, engine, SIGNING_SECRET, answers_first),
+        "127.0.0.1",
+        0,
+        poll_seconds=0.02,
     )
 
     def serve() -> None:

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from bot.app import Firebreak, create_app, slack_client
+from bot.server import answers_first_for
 from storage.database import create_database_engine, create_session_factory
 from tests.support.executor import TrackedPools
 from tests.support.harness import SIGNING_SECRET, Harness, running_firebreak, serving, unpaced
@@ -109,8 +110,11 @@ def running_replicas(database_url: str, policy: Policy | None = None) -> Iterato
         first_port = int(harness.standin.request_url.split(":")[2].split("/")[0])
         engine = create_database_engine(database_url)
         pools = TrackedPools()
+        answers_first = answers_first_for(engine)
         second = create_app(
-            client=slack_client(harness.standin.bot_token, harness.standin.api_url),
+            client=slack_client(
+                harness.standin.bot_token, harness.standin.api_url, answers_first=answers_first
+            ),
             signing_secret=SIGNING_SECRET,
             sessions=create_session_factory(engine),
             policy=harness.firebreak.services.policy,
@@ -118,8 +122,9 @@ def running_replicas(database_url: str, policy: Policy | None = None) -> Iterato
             executor=pools.listeners,
             after_ack=pools.after_ack,
             pacer=unpaced(),
+            answers_first=answers_first,
         )
-        with serving(second.app, engine, "waitress-b") as second_port:
+        with serving(second.app, engine, "waitress-b", answers_first) as second_port:
             backends = [("127.0.0.1", first_port), ("127.0.0.1", second_port)]
             try:
                 with RoundRobinBalancer(backends) as balancer:
