@@ -1,43 +1,58 @@
-"""A logging filter that lets one record through per interval and counts the rest.
+"""Mute a logger for a while after each record it lets through.
 
 waitress warns "Task queue depth is N" for every request that finds its threads busy:
-thousands of lines in a burst, each formatted and written while the requests it is
-about wait for the interpreter lock. One line a minute, with how many were held back,
-says the same to an operator.
+thousands of lines in a burst, each made, formatted and written while the requests it
+is about wait for the interpreter lock. One line a minute says the same to an operator.
+A filter that dropped the rest would still pay for making each record (``Logger``
+makes it before filters run), so the logger's level is raised instead, and lowered
+again when the minute is over.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 
+Schedule = Callable[[float, Callable[[], None]], None]
+"""Run a function after so many seconds (a daemon :class:`threading.Timer` by default)."""
 
-class Throttle(logging.Filter):
-    """Passes at most one record per ``interval`` seconds; the next one passed says how
-    many were dropped since the last."""
 
-    def __init__(self, interval: float, now: Callable[[], float] = time.monotonic) -> None:
+def _timer(seconds: float, function: Callable[[], None]) -> None:
+    timer = threading.Timer(seconds, function)
+    timer.daemon = True
+    timer.start()
+
+
+class MuteAfterEach(logging.Filter):
+    """Lets a record through, then mutes its logger for ``seconds``."""
+
+    def __init__(self, logger: logging.Logger, seconds: float, schedule: Schedule = _timer):
         super().__init__()
-        self._interval = interval
-        self._now = now
+        self._logger = logger
+        self._seconds = seconds
+        self._schedule = schedule
+        self._level = logger.level
         self._lock = threading.Lock()
-        self._next = float("-inf")
-        self._dropped = 0
+        self._muted_up_to: int | None = None  # the level muted, while muted
 
     def filter(self, record: logging.LogRecord) -> bool:
-        now = self._now()
         with self._lock:
-            if now < self._next:
-                self._dropped += 1
-                return False
-            self._next = now + self._interval
-            dropped, self._dropped = self._dropped, 0
-        if dropped:
-            record.msg = f"{record.msg} (and {dropped} more like it in the last %.0f s)"
-            record.args = (*_as_tuple(record.args), self._interval)
+            if self._muted_up_to is not None:
+                # Above the muted level it passes as it is; at it, it was made before
+                # the level was raised.
+                return record.levelno > self._muted_up_to
+            self._muted_up_to = record.levelno
+        self._logger.setLevel(max(record.levelno + 1, self._level))
+        self._schedule(self._seconds, self._unmute)
+        record.msg = f"{record.msg} (more like it are muted for %.0f s)"
+        record.args = (*_as_tuple(record.args), self._seconds)
         return True
+
+    def _unmute(self) -> None:
+        with self._lock:
+            self._muted_up_to = None
+        self._logger.setLevel(self._level)
 
 
 def _as_tuple(args: object) -> tuple[object, ...]:
@@ -46,8 +61,8 @@ def _as_tuple(args: object) -> tuple[object, ...]:
     return args if isinstance(args, tuple) else (args,)
 
 
-def throttle(logger_name: str, interval: float) -> None:
-    """Throttle ``logger_name`` to one record per ``interval`` (once per process)."""
+def mute_after_each(logger_name: str, seconds: float) -> None:
+    """Mute ``logger_name`` for ``seconds`` after each record (once per process)."""
     logger = logging.getLogger(logger_name)
-    if not any(isinstance(existing, Throttle) for existing in logger.filters):
-        logger.addFilter(Throttle(interval))
+    if not any(isinstance(existing, MuteAfterEach) for existing in logger.filters):
+        logger.addFilter(MuteAfterEach(logger, seconds))

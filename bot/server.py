@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from waitress.server import create_server
 
 from bot.bolt_adapter import FirebreakRequestHandler
-from bot.log_throttle import throttle
+from bot.log_throttle import mute_after_each
 from bot.replay_ledger import ReplayLedger
 from bot.request_guard import RequestGuard
 from commands.answers_first import AnswersFirst
@@ -98,7 +98,7 @@ def make_server(
 
     Its "task queue depth" warning comes at most once a minute (``bot.log_throttle``).
     """
-    throttle("waitress.queue", QUEUE_WARNING_EVERY_SECONDS)
+    mute_after_each("waitress.queue", QUEUE_WARNING_EVERY_SECONDS)
     return create_server(
         application,
         host=host,

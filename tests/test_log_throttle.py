@@ -1,41 +1,42 @@
-"""A burst of the same warning reaches the log once, and the next line says how many
-were held back (waitress's "task queue depth" warning comes once per waiting request)."""
+"""waitress's queue warning reaches the log once a minute in a burst (it comes once per
+waiting request), and the records in between are not even made."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import pytest
 
-from bot.log_throttle import Throttle
+from bot.log_throttle import MuteAfterEach
 from bot.server import make_server
 
 
-def test_a_burst_is_logged_once_and_the_next_line_counts_the_rest(
+def test_a_burst_is_logged_once_and_the_logger_is_muted_until_the_minute_is_over(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    now = [100.0]
-    logger = logging.getLogger("firebreak.tests.throttled")
-    logger.addFilter(Throttle(60, now=lambda: now[0]))
-    with caplog.at_level(logging.WARNING, logger=logger.name):
+    logger = logging.getLogger("firebreak.tests.muted")
+    scheduled: list[tuple[float, Callable[[], None]]] = []
+    logger.addFilter(MuteAfterEach(logger, 60, schedule=lambda s, f: scheduled.append((s, f))))
+    with caplog.at_level(logging.WARNING):
         for depth in range(1, 6):
             logger.warning("Task queue depth is %d", depth)
-        now[0] += 59
-        logger.warning("Task queue depth is %d", 6)
-        now[0] += 1
-        logger.warning("Task queue depth is %d", 7)
-        now[0] += 61
-        logger.warning("Task queue depth is %d", 8)
+        assert not logger.isEnabledFor(logging.WARNING)  # no record is made meanwhile
+        logger.error("an error still gets through")
+        (seconds, unmute), *_ = scheduled
+        assert seconds == 60
+        unmute()  # the minute is over
+        logger.warning("Task queue depth is %d", 9)
 
     assert [record.getMessage() for record in caplog.records] == [
-        "Task queue depth is 1",
-        "Task queue depth is 7 (and 5 more like it in the last 60 s)",
-        "Task queue depth is 8",
+        "Task queue depth is 1 (more like it are muted for 60 s)",
+        "an error still gets through",
+        "Task queue depth is 9 (more like it are muted for 60 s)",
     ]
 
 
-def test_the_server_throttles_waitress_queue_warnings_once() -> None:
+def test_the_server_mutes_waitress_queue_warnings_once() -> None:
     queue = logging.getLogger("waitress.queue")
     for _ in range(2):
         make_server(lambda environ, start_response: [], "127.0.0.1", 0).close()
-    assert sum(isinstance(f, Throttle) for f in queue.filters) == 1
+    assert sum(isinstance(f, MuteAfterEach) for f in queue.filters) == 1
