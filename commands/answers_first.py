@@ -18,6 +18,7 @@ its own; a listener's private replies do not wait.)
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -25,11 +26,16 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.web import SlackResponse
 
-MAX_WAIT_SECONDS = 0.25
+MAX_WAIT_SECONDS = 0.5
+QUIET_SECONDS = 0.02
 
 
 class AnswersFirst:
-    """Counts the requests being answered; background threads wait for none to be.
+    """Counts the requests being answered; background threads wait for a quiet moment.
+
+    A moment is quiet once no request has been answered for ``quiet`` seconds: under
+    steady load the count touches zero between two requests, and background threads
+    woken then would take the interpreter lock just as the next request came in.
 
     ``may_wait`` says whether the calling thread may wait at all: one holding a lock an
     answer needs (SQLite's write lock, which the replay ledger takes for every request)
@@ -37,11 +43,16 @@ class AnswersFirst:
     """
 
     def __init__(
-        self, max_wait: float = MAX_WAIT_SECONDS, may_wait: Callable[[], bool] = lambda: True
+        self,
+        max_wait: float = MAX_WAIT_SECONDS,
+        may_wait: Callable[[], bool] = lambda: True,
+        quiet: float = QUIET_SECONDS,
     ) -> None:
         self._changed = threading.Condition()
         self._answering = 0
+        self._last_answer = float("-inf")  # time.monotonic() when the count last fell to 0
         self.max_wait = max_wait
+        self.quiet = quiet
         self._may_wait = may_wait
         self._local = threading.local()
         self.waiting = 0
@@ -61,18 +72,27 @@ class AnswersFirst:
             with self._changed:
                 self._answering -= 1
                 if not self._answering:
+                    self._last_answer = time.monotonic()
                     self._changed.notify_all()
 
     def make_way(self) -> None:
         """Called by any thread before it goes on with work; waits only in the background."""
-        if getattr(self._local, "depth", 0) or not self._answering or not self._may_wait():
+        if getattr(self._local, "depth", 0) or self._quiet_for() <= 0 or not self._may_wait():
             return
+        deadline = time.monotonic() + self.max_wait
         with self._changed:
             self.waiting += 1
             try:
-                self._changed.wait_for(lambda: not self._answering, timeout=self.max_wait)
+                while (wait := self._quiet_for()) > 0 and (left := deadline - time.monotonic()) > 0:
+                    self._changed.wait(min(wait, left))
             finally:
                 self.waiting -= 1
+
+    def _quiet_for(self) -> float:
+        """How much longer to wait for a quiet moment: infinite while any is answered."""
+        if self._answering:
+            return float("inf")
+        return self._last_answer + self.quiet - time.monotonic()
 
 
 class YieldingWebClient(WebClient):

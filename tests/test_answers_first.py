@@ -96,6 +96,20 @@ def test_background_work_waits_at_most_max_wait_under_an_endless_stream() -> Non
         assert done == ["background work"]
 
 
+def test_background_work_waits_for_a_quiet_moment_after_the_last_answer() -> None:
+    """Between two requests of a steady stream the count touches zero; that is no pause.
+    (A real-time wait of one second: the pause is measured by the wall clock.)"""
+    answers_first = AnswersFirst(max_wait=WAIT_SECONDS * 3, quiet=1.0)
+    done: list[str] = []
+    with answers_first.answering():
+        pass
+    worker = in_background(answers_first, done)
+    wait_until(lambda: answers_first.waiting == 1, "the background thread to wait")
+    assert done == []  # no request in flight, but the last one was a moment ago
+    worker.join(WAIT_SECONDS)
+    assert done == ["background work"]
+
+
 def test_nothing_waits_when_no_request_is_being_answered() -> None:
     answers_first = AnswersFirst(max_wait=WAIT_SECONDS * 3)
     done: list[str] = []
