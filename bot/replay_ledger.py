@@ -101,8 +101,10 @@ class ReplayLedger:
         except DBAPIError as error:
             if not error.connection_invalidated:
                 raise
-        # A restart (or an idle timeout) killed the connection before the statement
-        # reached the database, so sending it again cannot record the request twice.
+        # The database dropped the connection (a restart, an idle timeout): send the
+        # statement again on a new one. Had the drop come after the request was recorded,
+        # the second try finds it and the request is refused as a replay; Slack shows the
+        # user an error and they try again. Nothing is recorded twice either way.
         return self._run(statement, values)
 
     def _run(self, statement: _Statement, values: Mapping[str, Any]) -> list[Any]:

@@ -5,9 +5,9 @@ Slack waits at most three seconds for an answer, and everything else the bot doe
 Python process they share the interpreter lock, so during a burst of declarations the
 post-ack work of the first ones took the CPU from the acks of the next, and the acks
 came two or three times slower than a bare Bolt app's. Here a thread that is not
-answering a request steps aside, at each Slack call it makes, while any request is
-being answered: it waits until the last one is out, or at most ``max_wait`` seconds,
-so under an endless stream of requests background work slows down but never stops.
+answering a request steps aside while any request is being answered: it waits until no
+request has been answered for a moment (``quiet``), or at most ``max_wait`` seconds, so
+under an endless stream of requests background work slows down but never stops.
 
 Where it steps aside: when post-ack work starts (``commands.after_ack``) and after each
 call of :class:`YieldingWebClient`, the client the gateway, provisioning and reminders
