@@ -4,7 +4,6 @@ rest make way at each Slack call, for at most ``max_wait`` at a time."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,16 +16,9 @@ from commands.answers_first import AnswersFirst
 from storage import schema
 from storage.database import create_database_engine, create_session_factory
 from tests.support.harness import ALICE, BOB, GENERAL, Harness
+from tests.support.waiting import wait_until
 
 WAIT_SECONDS = 10.0
-
-
-def wait_until(condition: Callable[[], bool], what: str) -> None:
-    """Poll another thread's visible state (no clock is involved)."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.001)
 
 
 def in_background(answers_first: AnswersFirst, done: list[str]) -> threading.Thread:

@@ -27,6 +27,7 @@ from tests.support.consistency import assert_consistent
 from tests.support.harness import ALICE, BOB, CAROL, DAVE, GENERAL, Harness, running_firebreak
 from tests.support.policies import with_rotation
 from tests.support.private_postgres import PrivatePostgres, running_private_postgres
+from tests.support.waiting import wait_until
 
 UNREACHABLE = "I couldn't save that: the database is unreachable"
 USERS = (ALICE, BOB, CAROL, DAVE)
@@ -176,12 +177,22 @@ def test_a_reminder_due_during_the_outage_is_sent_once_after_it(cluster: Private
         scheduler.add_listener(failures.append, EVENT_JOB_ERROR)
         try:
             scheduler.modify_job("fire-reminders", next_run_time=datetime.now(UTC))
-            _wait(lambda: any(f.job_id == "fire-reminders" for f in failures), "a failed run")
+            wait_until(
+                lambda: any(f.job_id == "fire-reminders" for f in failures),
+                "a failed run",
+                timeout=30,
+                poll=0.05,
+            )
             assert scheduler.get_job("fire-reminders") is not None  # the job outlives it
 
             cluster.start()
             scheduler.modify_job("fire-reminders", next_run_time=datetime.now(UTC))
-            _wait(lambda: _reminders_sent(harness) >= 1, "the reminder after the restart")
+            wait_until(
+                lambda: _reminders_sent(harness) >= 1,
+                "the reminder after the restart",
+                timeout=30,
+                poll=0.05,
+            )
             scheduler.modify_job("fire-reminders", next_run_time=datetime.now(UTC))
             harness.standin.wait_idle()
         finally:
@@ -285,14 +296,6 @@ def _reminders_sent(harness: Harness) -> int:
             )
             or 0
         )
-
-
-def _wait(done: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
-    """Wait for the scheduler's own thread to get there (it runs on the wall clock)."""
-    deadline = time.monotonic() + timeout
-    while not done():
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.05)
 
 
 def test_a_declare_saved_before_the_database_went_away_is_not_called_unsaved(

@@ -30,6 +30,7 @@ from storage.database import create_database_engine, create_session_factory
 from storage.models import Incident, Reminder, TimelineEvent
 from tests.slack_standin import Message, SlackStandIn
 from tests.support.harness import ALICE, BROADCAST_CHANNEL, GENERAL, SIGNING_SECRET
+from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 STARTUP_SECONDS = 15.0
@@ -126,15 +127,6 @@ def bot_and_database(
             assert standin.internal_errors == []
 
 
-def _wait(check: object, what: str, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():  # type: ignore[operator]
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def _incidents(sessions: sessionmaker[Session]) -> list[Incident]:
     with sessions() as session:
         return list(session.scalars(select(Incident).order_by(Incident.id)))
@@ -187,7 +179,12 @@ def test_a_declare_killed_during_any_slack_call_resumes_to_one_whole_incident(
 
         _run_out_leases(sessions)
         bot.start()
-        _wait(lambda: _incidents(sessions)[0].provisioned_at is not None, "provisioning")
+        wait_until(
+            lambda: _incidents(sessions)[0].provisioned_at is not None,
+            "provisioning",
+            timeout=15,
+            poll=0.1,
+        )
 
         (incident,) = _incidents(sessions)
         created = [c for c in standin.calls_to("conversations.create") if c.ok]
@@ -213,7 +210,12 @@ def test_a_reminder_killed_in_flight_is_delivered_exactly_once(
             standin.slash_command(ALICE, GENERAL, "/incident", "declare Nobody answers").status
             == 200
         )
-        _wait(lambda: (_incidents(sessions) or [Incident()])[0].provisioned_at, "provisioning")
+        wait_until(
+            lambda: (_incidents(sessions) or [Incident()])[0].provisioned_at,
+            "provisioning",
+            timeout=15,
+            poll=0.1,
+        )
         bot.kill()
         # An hour on: the acknowledgement reminder is five minutes overdue.
         with sessions.begin() as session:
@@ -237,7 +239,12 @@ def test_a_reminder_killed_in_flight_is_delivered_exactly_once(
                     select(Reminder).where(Reminder.key == "inc1:acknowledge:0")
                 ).one()
 
-        _wait(lambda: reminder().state == "sent", "the reminder to be marked sent")
+        wait_until(
+            lambda: reminder().state == "sent",
+            "the reminder to be marked sent",
+            timeout=15,
+            poll=0.1,
+        )
         (incident,) = _incidents(sessions)
         posted = _tagged(standin.messages(str(incident.channel_id)), "reminder", reminder().id)
         assert len(posted) == 1

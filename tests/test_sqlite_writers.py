@@ -4,8 +4,7 @@ transaction gives it back: commit, rollback, an exception, a dropped connection.
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from storage.database import (
 )
 from storage.models import Incident
 from tests.support.history import MONDAY, add_incident
+from tests.support.waiting import wait_until
 
 WAIT_SECONDS = 10.0  # far below the 30 s busy timeout: a leaked lock fails the test
 
@@ -145,12 +145,12 @@ def test_the_replay_ledger_goes_before_background_writes(engine: Engine) -> None
     with sessions.begin() as holder:
         add_incident(holder, title="holder", declared_at=MONDAY)
         background = [start_writer(sessions, "background 1", order)]
-        wait_until(lambda: queue.waiting == 1)
+        wait_until(lambda: queue.waiting == 1, "the first writer to queue")
         background.append(start_writer(sessions, "background 2", order))
-        wait_until(lambda: queue.waiting == 2)
+        wait_until(lambda: queue.waiting == 2, "the second writer to queue")
         first = threading.Thread(target=record_request, daemon=True)
         first.start()
-        wait_until(lambda: queue.waiting == 3)
+        wait_until(lambda: queue.waiting == 3, "the ledger to queue")
     for thread in [*background, first]:
         thread.join(WAIT_SECONDS)
 
@@ -172,17 +172,9 @@ def test_waiting_writers_are_served_one_after_another_in_the_order_they_came(
         writers = []
         for name in names:
             writers.append(start_writer(sessions, name, order))
-            wait_until(lambda: queue.waiting == len(writers))
+            wait_until(lambda: queue.waiting == len(writers), f"{name} to queue")
     for thread in writers:
         thread.join(WAIT_SECONDS)
 
     assert order == names
     assert count(sessions) == 1 + len(names)
-
-
-def wait_until(condition: Callable[[], bool]) -> None:
-    """Poll a thread's visible state (not time-based behaviour: no clock is involved)."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    while not condition():
-        assert time.monotonic() < deadline, "the writers never queued"
-        time.sleep(0.001)
