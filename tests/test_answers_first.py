@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 from slack_bolt import BoltResponse
+from sqlalchemy import Engine
 
 from bot.server import answers_first_for
 from commands.answers_first import AnswersFirst
-from storage import schema
 from storage.database import create_database_engine, create_session_factory
+from tests.support import databases
 from tests.support.harness import ALICE, BOB, GENERAL, Harness
 from tests.support.waiting import wait_until
 
@@ -110,14 +111,13 @@ def test_nothing_waits_when_no_request_is_being_answered() -> None:
 
 
 @pytest.fixture
-def sqlite_engine(tmp_path: Path) -> Iterator[Any]:
-    engine = create_database_engine(f"sqlite:///{tmp_path / 'answers.db'}")
-    schema.upgrade(engine)
+def sqlite_engine(tmp_path: Path, sqlite_template: Path) -> Iterator[Engine]:
+    engine = create_database_engine(databases.fresh_sqlite(sqlite_template, tmp_path))
     yield engine
     engine.dispose()
 
 
-def test_a_thread_holding_the_sqlite_write_lock_never_waits(sqlite_engine: Any) -> None:
+def test_a_thread_holding_the_sqlite_write_lock_never_waits(sqlite_engine: Engine) -> None:
     """Every answer records its request through that lock: waiting would stall them all."""
     answers_first = answers_first_for(sqlite_engine)
     answers_first.max_wait = WAIT_SECONDS * 3

@@ -12,7 +12,6 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.replay_ledger import ReplayLedger
-from storage import schema
 from storage.database import (
     create_database_engine,
     create_session_factory,
@@ -20,6 +19,7 @@ from storage.database import (
     writer_queue,
 )
 from storage.models import Incident
+from tests.support import databases
 from tests.support.history import MONDAY, add_incident
 from tests.support.waiting import wait_until
 
@@ -27,9 +27,8 @@ WAIT_SECONDS = 10.0  # far below the 30 s busy timeout: a leaked lock fails the 
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = create_database_engine(f"sqlite:///{tmp_path / 'writers.db'}")
-    schema.upgrade(engine)
+def engine(tmp_path: Path, sqlite_template: Path) -> Iterator[Engine]:
+    engine = create_database_engine(databases.fresh_sqlite(sqlite_template, tmp_path))
     yield engine
     engine.dispose()
 
