@@ -11,18 +11,20 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from slack_bolt import BoltResponse
-from sqlalchemy import select, text
+from sqlalchemy import make_url, select, text
 
 from bot.replay_ledger import KEEP_SECONDS, ReplayLedger, request_digest
 from bot.request_guard import RequestGuard
@@ -267,35 +269,38 @@ def test_the_ledger_replaces_a_connection_the_database_dropped(postgres_database
     databases.empty_postgres(postgres_database)
     engine = create_database_engine(postgres_database)
     ledger = ReplayLedger(engine)
-    others = _backends(postgres_database)
+    others = _connections(postgres_database)
     assert ledger.first_sighting("1800000000", "v0=before") is True
-    (ledgers,) = _backends(postgres_database) - others
+    (ledgers,) = _connections(postgres_database) - others
     with engine.begin() as connection:
         connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": ledgers})
 
     assert ledger.first_sighting("1800000000", "v0=after") is True
     assert ledger.first_sighting("1800000000", "v0=after") is False  # recorded once
-    assert ledgers not in _backends(postgres_database)
+    assert ledgers not in _connections(postgres_database)
     engine.dispose()
 
 
 def test_the_ledger_closes_its_connection_with_the_engine(database_url: str) -> None:
     engine = create_database_engine(database_url)
     ledger = ReplayLedger(engine)
-    postgres = engine.dialect.name == "postgresql"
-    others = _backends(database_url) if postgres else set()
+    others = _connections(database_url)
     assert ledger.first_sighting("1800000000", "v0=a") is True
-    if postgres:
-        assert len(_backends(database_url) - others) == 1
+    assert len(_connections(database_url) - others) == 1  # the ledger's own
+
     engine.dispose()
-    if postgres:
-        assert _backends(database_url) - others == set()
+    assert _connections(database_url) - others == set()
     assert ledger.first_sighting("1800000000", "v0=a") is False  # still remembered
     engine.dispose()
 
 
-def _backends(database_url: str) -> set[int]:
-    """The server processes of the other connections to this database."""
+def _connections(database_url: str) -> set[int]:
+    """The open connections to this database: the server processes of the others on
+    PostgreSQL, this process's file descriptors on the database file with SQLite."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        path = str(Path(str(url.database)).resolve())
+        return {fd for fd, target in _open_files() if target == path}
     probe = create_database_engine(database_url)
     with probe.connect() as connection:
         pids = connection.scalars(
@@ -306,6 +311,16 @@ def _backends(database_url: str) -> set[int]:
         ).all()
     probe.dispose()
     return set(pids)
+
+
+def _open_files() -> list[tuple[int, str]]:
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            found.append((int(fd), os.readlink(f"/proc/self/fd/{fd}")))
+        except OSError:
+            continue  # closed while we looked
+    return found
 
 
 # ---- method, path, size, content type --------------------------------------------------------
