@@ -14,9 +14,9 @@ user has just clicked and its ``trigger_id`` lasts three seconds.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
@@ -54,13 +54,17 @@ class AfterAck:
         with self._priority(), reported_after_ack(client, body):
             work()
 
-    def _priority(self) -> AbstractContextManager[object]:
+    @contextmanager
+    def _priority(self) -> Iterator[None]:
+        """Around the work: counted as answering, or started once answers make way."""
         if self._answers_first is None:
-            return nullcontext()
-        if self._answering:
-            return self._answers_first.answering()
-        self._answers_first.make_way()
-        return nullcontext()
+            yield
+        elif self._answering:
+            with self._answers_first.answering():
+                yield
+        else:
+            self._answers_first.make_way()
+            yield
 
 
 def _open(client: WebClient, trigger_id: str, build: Callable[[], dict[str, Any]]) -> None:

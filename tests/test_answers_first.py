@@ -142,6 +142,7 @@ def test_provisioning_makes_way_for_a_request_being_answered(harness: Harness) -
     is created only once Alice's request, still being answered, has its answer."""
     answers_first = harness.answers_first
     answers_first.max_wait = WAIT_SECONDS * 3
+    answers_first.quiet = 0  # only a request still being answered holds work back
     held = threading.Event()
     release = threading.Event()
 
@@ -173,6 +174,31 @@ def test_provisioning_makes_way_for_a_request_being_answered(harness: Harness) -
     harness.settle()
 
     assert answers == [200]
+    (created,) = harness.standin.calls_to("conversations.create")
+    assert created.ok
+    assert harness.incident().card_ts is not None
+
+
+def test_opening_a_form_counts_as_answering(harness: Harness) -> None:
+    """A form opens on a trigger that lasts three seconds: background work makes way for
+    it as for an answer. Bob's declaration waits while Alice's form is being opened."""
+    answers_first = harness.answers_first
+    answers_first.max_wait = WAIT_SECONDS * 3
+    answers_first.quiet = 0  # only a request still being answered holds work back
+    opening = harness.standin.hold("views.open")
+    assert harness.standin.slash_command(ALICE, GENERAL, "/incident", "declare").status == 200
+    try:
+        opening.wait_held()
+        declared = harness.standin.slash_command(BOB, GENERAL, "/incident", "declare Held back")
+        assert declared.status == 200
+        wait_until(lambda: answers_first.waiting == 1, "provisioning to make way")
+        assert harness.standin.calls_to("conversations.create") == []
+    finally:
+        opening.release()
+    harness.settle()
+
+    (opened,) = harness.standin.calls_to("views.open")
+    assert opened.ok
     (created,) = harness.standin.calls_to("conversations.create")
     assert created.ok
     assert harness.incident().card_ts is not None
