@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from contextlib import nullcontext
 from typing import TYPE_CHECKING
 
 from slack_bolt import App
@@ -62,12 +63,12 @@ def wsgi_application(
         max_body=MAX_REQUEST_BODY,
     )
 
+    answering = answers_first.answering if answers_first else nullcontext
+
     def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
             return _health(engine, start_response)
-        if answers_first is None:
-            return slack(environ, start_response)
-        with answers_first.answering():
+        with answering():
             return slack(environ, start_response)
 
     return application
