@@ -180,7 +180,14 @@ def create_app(
         logger=logging.getLogger("firebreak.bolt"),
     )
     errors.register(app)
-    verbs: Verbs = {}
+    # Bolt tries each request against the listeners in the order they were registered,
+    # each try costing about as much as the listener's own ack, and no two listeners
+    # match the same request: what people click and type most comes first.
+    verbs: Verbs = {}  # /incident looks its verbs up per request; they are added below
+    incident_command.register(app, services, verbs)
+    card_actions.register(app, services)
+    reminder_actions.register(app, services)
+    oncall_command.register(app, services)
     roles_command.register(app, services, verbs)
     containment_command.register(app, services, verbs)
     closing_command.register(app, services, verbs)
@@ -189,10 +196,6 @@ def create_app(
     chart_command.register(app, services, verbs)
     export_command.register(app, services, verbs)
     update_command.register(app, services, verbs)
-    incident_command.register(app, services, verbs)
-    oncall_command.register(app, services)
-    card_actions.register(app, services)
-    reminder_actions.register(app, services)
     views.register(app, services)
     events.register(app, services)
     events.register_capture(app, services)
