@@ -41,6 +41,12 @@ def test_ack_latency_answers_every_signed_request() -> None:
     assert "peak RSS MB: floor" in out
 
 
+def test_ack_cpu_compares_both_kinds_with_the_bare_app() -> None:
+    out = bench("ack_cpu", "--requests", "3", "--rounds", "1", "--cards", "2")
+    rows = re.findall(r"^\s+(declare|click)\s+\d+\s+\d+\s+[\d.]+x$", out, re.MULTILINE)
+    assert rows == ["declare", "click"], out
+
+
 def test_declare_path_reaches_the_card_within_four_calls() -> None:
     # The harder case: the on-call is an email address, looked up first.
     out = bench("declare_path", "--slack-latency", "0.02", "--scenarios", "on-call by email")
