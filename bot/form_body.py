@@ -36,11 +36,11 @@ def parse_form(body: bytes, max_fields: int) -> dict[str, str]:
         name, equals, value = pair.partition(b"=")
         if not equals:
             raise ValueError("a field without '='")
-        fields[unquote_field(name)] = unquote_field(value)
+        fields[_unquote_field(name)] = _unquote_field(value)
     return fields
 
 
-def unquote_field(raw: bytes) -> str:
+def _unquote_field(raw: bytes) -> str:
     """One name or value: ``+`` is a space and ``%XX`` a byte, the whole UTF-8."""
     spaced = raw.replace(b"+", b" ")
     if b"%" not in spaced:
