@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from waitress.server import create_server
 
 from bot.bolt_adapter import FirebreakRequestHandler
+from bot.http_channel import use_worker_flushed_channels
 from bot.log_throttle import mute_after_each
 from bot.replay_ledger import ReplayLedger
 from bot.request_guard import RequestGuard
@@ -97,10 +98,11 @@ def make_server(
 ) -> BaseWSGIServer | MultiSocketServer:
     """A waitress server; ``poll_seconds`` bounds how long ``close()`` takes to be noticed.
 
-    Its "task queue depth" warning comes at most once a minute (``bot.log_throttle``).
+    Its "task queue depth" warning comes at most once a minute (``bot.log_throttle``), and
+    its loop leaves a connection alone while a worker answers on it (``bot.http_channel``).
     """
     mute_after_each("waitress.queue", QUEUE_WARNING_EVERY_SECONDS)
-    return create_server(
+    server = create_server(
         application,
         host=host,
         port=port,
@@ -109,3 +111,5 @@ def make_server(
         asyncore_loop_timeout=poll_seconds,
         ident="firebreak",
     )
+    use_worker_flushed_channels(server)
+    return server
