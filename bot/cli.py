@@ -22,6 +22,7 @@ from bot.scheduler import start_scheduler
 from bot.server import answers_first_for, make_server, wsgi_application
 from bot.settings import Settings
 from bot.socket_mode import CheckedSocketModeHandler
+from bot.startup_heap import freeze_startup_heap
 from storage import schema
 from storage.database import create_session_factory
 from storage.surfaces import on_surface
@@ -190,6 +191,7 @@ def _serve(settings: Settings, _args: argparse.Namespace) -> int:
     scheduler = start_scheduler(
         firebreak, resume_every=timedelta(seconds=settings.firebreak_resume_after_seconds)
     )
+    log.debug("froze %d start-up objects out of garbage collection", freeze_startup_heap())
     try:
         if settings.slack_app_token is not None:
             log.info("starting in Socket Mode")
