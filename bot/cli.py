@@ -191,7 +191,8 @@ def _serve(settings: Settings, _args: argparse.Namespace) -> int:
     scheduler = start_scheduler(
         firebreak, resume_every=timedelta(seconds=settings.firebreak_resume_after_seconds)
     )
-    log.debug("froze %d start-up objects out of garbage collection", freeze_startup_heap())
+    frozen = freeze_startup_heap()
+    log.debug("froze %d start-up objects out of garbage collection", frozen)
     try:
         if settings.slack_app_token is not None:
             log.info("starting in Socket Mode")

@@ -7,8 +7,8 @@ does. Meanwhile waitress's loop counts the connection as writable, since bytes a
 buffered on it; ``select()`` returns at once, as the socket is writable; the loop cannot
 take the lock, so it writes nothing and goes round again. Every turn takes the
 interpreter lock from the very worker it waits for. Under 50 concurrent requests the loop
-turned 2,000 to 12,000 times per 150 requests instead of about 1,000, and its CPU went
-from 30 ms to up to 470 ms (``bench/README.md``).
+turned up to 12,700 times per 150 requests instead of about 1,200, and its CPU went from
+30-60 ms to as much as 470 ms (``bench/README.md``).
 
 So here a connection whose request is still running is not writable to the loop: its
 worker sends what it writes. Whatever a slow reader leaves buffered goes out through the
