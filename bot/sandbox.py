@@ -96,10 +96,13 @@ def running_sandbox(
     executor: Executor | None = None,
     after_ack: Executor | None = None,
     tick_seconds: float | None = TICK_SECONDS,
+    not_before: datetime | None = None,
 ) -> Iterator[Sandbox]:
     """Seeded workspace, migrated database, bot and clock; stopped on exit.
 
-    ``tick_seconds`` None runs the jobs only on jumps (tests move time themselves).
+    ``tick_seconds`` None runs the jobs only on jumps (tests move time themselves). The
+    story starts at ``not_before`` at the earliest (by default now), moved on to the
+    on-call's next weekday shift if they are not holding the pager then.
     """
     checkout_root()
     from tests.slack_standin import SlackStandIn
@@ -114,7 +117,7 @@ def running_sandbox(
     )
     seed(standin)
     clock = EpochClock(standin.clock.now)
-    start = starting_moment(policy, ON_CALL, clock.now())
+    start = starting_moment(policy, ON_CALL, max(clock.now(), not_before or clock.now()))
     standin.advance(max(0.0, (start - clock.now()).total_seconds()))
     try:
         standin.start()

@@ -29,6 +29,8 @@ from bot.sandbox import SANDBOX_POLICY, Sandbox, checkout_root, running_sandbox
 from tests.slack_standin.sandbox import BadJump
 from tests.slack_standin.sandbox.timetravel import target
 from tests.support.executor import TrackedPools
+from tests.support.off_shift import next_saturday_noon
+from workflows import rotations
 from workflows.policy import Policy, load_policy
 
 ALICE, BOB, CAROL, DAVE, FRANK = "U0123ALICE", "U0123BOB", "U0123CAROL", "U0123DAVE", "U0123FRANK"
@@ -87,7 +89,11 @@ class Visitor:
 def visitor(database_url: str) -> Iterator[Visitor]:
     pools = TrackedPools()
     with running_sandbox(
-        database_url, executor=pools.listeners, after_ack=pools.after_ack, tick_seconds=None
+        database_url,
+        executor=pools.listeners,
+        after_ack=pools.after_ack,
+        tick_seconds=None,
+        not_before=next_saturday_noon(),
     ) as sandbox:
         yield Visitor(sandbox, pools)
         assert sandbox.standin.internal_errors == []
@@ -148,11 +154,16 @@ def test_jumping_to_friday_evening_hands_the_pager_to_the_weekend_cover(visitor:
     assert status == 200
     now = datetime.fromtimestamp(visitor.sees(ALICE)["now"], UTC).astimezone(BERLIN)
     assert now.strftime("%a %H:%M") == "Fri 18:00"
-    [digest] = visitor.sees(DAVE, "C0123ONCALL")["messages"]
+    # Who covers depends on the week the story starts in (see tests.support.off_shift).
+    rotation = next(r for r in load_policy(SANDBOX_POLICY).oncall.rotations if BOB in r.members)
+    cover = rotations.on_call(rotation, now.astimezone(UTC)).primary
+    assert cover is not None
+    assert cover != BOB  # the weekday on-call hands over
+    [digest] = visitor.sees(cover, "C0123ONCALL")["messages"]
     assert "Weekend handoff for trust-safety" in digest["text"]
-    assert "<@U0123DAVE> has the pager" in digest["text"]
-    [dm] = [c for c in visitor.sees(DAVE)["conversations"] if c["is_im"]]
-    [asked] = visitor.sees(DAVE, dm["id"])["messages"]
+    assert f"<@{cover}> has the pager" in digest["text"]
+    [dm] = [c for c in visitor.sees(cover)["conversations"] if c["is_im"]]
+    [asked] = visitor.sees(cover, dm["id"])["messages"]
     assert "Please confirm you have the pager" in asked["text"]
     assert not [c for c in visitor.sees(BOB)["conversations"] if c["is_im"]]
 

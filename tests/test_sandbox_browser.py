@@ -20,6 +20,7 @@ from bot.sandbox import running_sandbox
 from storage.database import create_database_engine, create_session_factory
 from storage.models import Incident
 from tests.support.executor import TrackedPools
+from tests.support.off_shift import next_saturday_noon
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page
@@ -96,7 +97,11 @@ def test_declare_escalate_and_resolve_in_the_browser(
     pools = TrackedPools()
     errors: list[str] = []
     with running_sandbox(
-        database_url, executor=pools.listeners, after_ack=pools.after_ack, tick_seconds=None
+        database_url,
+        executor=pools.listeners,
+        after_ack=pools.after_ack,
+        tick_seconds=None,
+        not_before=next_saturday_noon(),
     ) as sandbox:
         page = browser.new_page()
         page.set_default_timeout(WAIT_MS)
