@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import http.client
 import socket
-import threading
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
@@ -14,6 +13,7 @@ from waitress.server import BaseWSGIServer
 
 from bot.http_channel import WorkerFlushedChannel
 from bot.server import make_server
+from tests.support.harness import serving_wsgi
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -31,23 +31,12 @@ def _answering(body: Iterable[bytes], length: int) -> WSGIApplication:
 
 @contextlib.contextmanager
 def _served(application: WSGIApplication) -> Iterator[http.client.HTTPConnection]:
-    server = make_server(application, "127.0.0.1", 0, poll_seconds=0.02)
-
-    def serve() -> None:
-        # close() from the test thread may interrupt select() in this one: that is the stop.
-        with contextlib.suppress(OSError):
-            server.run()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    connection = http.client.HTTPConnection("127.0.0.1", server.effective_port, timeout=30)  # type: ignore[union-attr]  # one socket
-    try:
-        yield connection
-    finally:
-        connection.close()
-        server.close()
-        thread.join(timeout=5)
-        server.task_dispatcher.shutdown()
+    with serving_wsgi(application) as port:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            yield connection
+        finally:
+            connection.close()
 
 
 def test_the_loop_leaves_a_connection_alone_while_a_worker_answers_on_it() -> None:

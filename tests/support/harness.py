@@ -6,7 +6,7 @@ import contextlib
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 from sqlalchemy import Engine, select
@@ -22,6 +22,9 @@ from tests.slack_standin import Channel, InboundResponse, Message, SlackStandIn
 from tests.support.clock import ManualClock
 from tests.support.executor import TrackedPools
 from workflows.policy import Policy
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
 
 SIGNING_SECRET = "firebreak-test-signing-secret"
 BROADCAST_CHANNEL = "C0INCIDENTS"
@@ -179,12 +182,15 @@ def serving(
     app: App, engine: Engine, name: str = "waitress", answers_first: AnswersFirst | None = None
 ) -> Iterator[int]:
     """``app`` behind waitress on 127.0.0.1, as ``firebreak serve`` runs it; yields the port."""
-    server = make_server(
-        wsgi_application(app, engine, SIGNING_SECRET, answers_first),
-        "127.0.0.1",
-        0,
-        poll_seconds=0.02,
-    )
+    with serving_wsgi(wsgi_application(app, engine, SIGNING_SECRET, answers_first), name) as port:
+        yield port
+
+
+@contextmanager
+def serving_wsgi(application: WSGIApplication, name: str = "waitress") -> Iterator[int]:
+    """Any WSGI ``application`` on ``bot.server.make_server``'s waitress, on 127.0.0.1, in a
+    thread of its own; yields the port, and stops the server and its workers after."""
+    server = make_server(application, "127.0.0.1", 0, poll_seconds=0.02)
 
     def serve() -> None:
         # close() from the test thread may interrupt select() in this one: that is the stop.
