@@ -117,7 +117,8 @@ def running_sandbox(
     )
     seed(standin)
     clock = EpochClock(standin.clock.now)
-    start = starting_moment(policy, ON_CALL, max(clock.now(), not_before or clock.now()))
+    now = clock.now()
+    start = starting_moment(policy, ON_CALL, max(now, not_before or now))
     standin.advance(max(0.0, (start - clock.now()).total_seconds()))
     try:
         standin.start()
